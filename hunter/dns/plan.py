@@ -1,0 +1,44 @@
+"""Which names Hunter asks about for one domain: the fixed part of the lookup plan.
+
+Pure.  The SPF include walk and the DMARC organisational fallback are dependent lookups and
+are driven separately (see ``dns.facts`` for the walker protocol).
+"""
+
+from __future__ import annotations
+
+from .facts import Query
+
+# Probed concurrently at <selector>._domainkey.<domain> (TXT, CNAME chain followed).
+DEFAULT_DKIM_SELECTORS: tuple[str, ...] = (
+    "selector1", "selector2", "google", "default", "k1", "k2", "k3", "s1", "s2",
+    "mail", "dkim", "zoho", "zmail", "mxvault", "yandex",
+)
+
+# Microsoft 365 names (Exchange autodiscover, Teams/Skype, Intune/Entra enrolment).
+M365_CNAMES: tuple[str, ...] = (
+    "autodiscover", "lyncdiscover", "sip", "enterpriseregistration", "enterpriseenrollment", "msoid",
+)
+M365_SRV: tuple[str, ...] = ("_sip._tls", "_sipfederationtls._tcp")
+MAIL_SRV: tuple[str, ...] = ("_autodiscover._tcp",)
+
+
+def queries(domain: str, *, dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS) -> list[Query]:
+    """Every independent query for ``domain``; order is stable (it is the evidence order)."""
+    plan = [
+        Query(domain, "MX"),
+        Query(domain, "A"),
+        Query(domain, "AAAA"),
+        Query(domain, "TXT"),
+        Query(f"www.{domain}", "A"),
+        Query(f"_mta-sts.{domain}", "TXT"),
+        Query(f"_smtp._tls.{domain}", "TXT"),
+        Query(f"default._bimi.{domain}", "TXT"),
+    ]
+    plan += [Query(f"{label}.{domain}", "CNAME") for label in M365_CNAMES]
+    plan += [Query(f"{label}.{domain}", "SRV") for label in M365_SRV + MAIL_SRV]
+    plan += [Query(f"{selector}._domainkey.{domain}", "TXT") for selector in dkim_selectors]
+    return plan
+
+
+def dkim_name(selector: str, domain: str) -> str:
+    return f"{selector}._domainkey.{domain}"
