@@ -1,7 +1,7 @@
 """The analysis object of ``shared/CONTRACT.md`` and its parts: frozen Pydantic models.
 
 One shape always: a missing value is ``None`` or ``[]``, never a missing key.  The JSON
-Schema in ``hunter/schema/analysis.schema.json`` is generated from ``Analysis``
+Schema in ``hunter/analysis.schema.json`` is generated from ``Analysis``
 (``hunter schema``) and checked against it in the tests.
 """
 
@@ -19,7 +19,7 @@ Priority = Literal["P1", "P2", "P3", "P4", "P5", "P6"]
 
 
 class Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class MxHost(Part):

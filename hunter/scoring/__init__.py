@@ -1,0 +1,1 @@
+"""Scoring: analysis parts -> score, segment, priority, reasons (pure)."""

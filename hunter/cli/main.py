@@ -1,0 +1,131 @@
+"""``hunter`` command line: analyze, scan, schema, sandbox and demo.  Thin: builds Settings,
+calls ``wiring`` and the pipeline/flows, and formats the output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+
+from ..errors import HunterError
+from ..settings import Settings
+from . import demo as demo_cmd
+from . import scan as scan_cmd
+from .render import print_analysis
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Hunter: who hosts a company's e-mail, how well it is protected, and what to sell.")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Local stand-ins of external systems.")
+app.add_typer(sandbox_app, name="sandbox")
+
+NameserverOpt = Annotated[Optional[list[str]], typer.Option(
+    "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]
+FallbackOpt = Annotated[Optional[list[str]], typer.Option(
+    "--fallback-nameserver", help="Fallback resolver ip[:port], used only when the primaries fail; repeatable.")]
+TimeoutOpt = Annotated[Optional[float], typer.Option("--timeout", help="Seconds per DNS attempt.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def build_settings(nameserver: list[str] | None, fallback: list[str] | None,
+                   timeout: float | None = None, **extra: object) -> Settings:
+    overrides: dict[str, object] = dict(extra)
+    if nameserver:
+        overrides["dns_nameservers"] = tuple(nameserver)
+    if fallback:
+        overrides["dns_fallback_nameservers"] = tuple(fallback)
+    if timeout is not None:
+        overrides["dns_timeout"] = timeout
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise fail(f"setting {where}: {first['msg']}") from None
+
+
+@app.command()
+def analyze(
+    domains: Annotated[list[str], typer.Argument(help="Domains, URLs or e-mail addresses.")],
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per line (JSON Lines).")] = False,
+    nameserver: NameserverOpt = None,
+    fallback_nameserver: FallbackOpt = None,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Analyse domains and print the verdicts in input order."""
+    settings = build_settings(nameserver, fallback_nameserver, timeout)
+    try:
+        results = asyncio.run(scan_cmd.analyze_list(domains, settings))
+    except HunterError as exc:
+        raise fail(str(exc)) from None
+    for result in results:
+        if json_out:
+            sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        else:
+            print_analysis(result)
+
+
+@app.command()
+def scan(
+    input: Annotated[str, typer.Argument(help=".csv, .xlsx, .txt file, or - for stdin.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output .jsonl (default), .csv or .xlsx; stdout if omitted.")] = None,
+    nameserver: NameserverOpt = None,
+    fallback_nameserver: FallbackOpt = None,
+    timeout: TimeoutOpt = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, max=5000, help="Domains analysed at once.")] = None,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")] = None,
+) -> None:
+    """Analyse every row of a lead list, streaming, with a progress bar and a summary."""
+    extra = {"dns_concurrency": concurrency} if concurrency else {}
+    settings = build_settings(nameserver, fallback_nameserver, timeout, **extra)
+    try:
+        line = scan_cmd.run(input, out=out, settings=settings, progress=progress)
+    except HunterError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(line, err=True)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the analysis object."""
+    from ..schema import analysis_schema
+
+    typer.echo(json.dumps(analysis_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the sandbox DNS (0 = any free port).")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the results here.")] = None,
+) -> None:
+    """Analyse the bundled sample leads against the bundled sandbox DNS and show the verdicts."""
+    try:
+        demo_cmd.run(port=port, out=out)
+    except HunterError as exc:
+        raise fail(str(exc)) from None
+
+
+@sandbox_app.command("dns")
+def sandbox_dns(
+    zones: Annotated[Optional[Path], typer.Option(help="Folder of .zone files (default: the bundled demo zones).")] = None,
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="UDP and TCP port.")] = 5353,
+    latency: Annotated[float, typer.Option(help="Seconds added to every answer.")] = 0.0,
+) -> None:
+    """Serve zone files over DNS on 127.0.0.1 (UDP and TCP) until Ctrl-C."""
+    from ..sandbox import dns as sandbox
+
+    sandbox.serve_forever(zones or demo_cmd.ZONES_DIR, host=host, port=port, latency=latency,
+                          broken_zones=())
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,1 @@
+"""Use cases that join the pipeline with inputs, stores and integrations."""

@@ -1,0 +1,151 @@
+"""The one analysis pipeline: text -> Analysis.  CLI, API, jobs and flows all call ``analyze``.
+
+    normalise.parse -> DNS (plan + SPF walk + DMARC walk, concurrently) -> analysis parts
+    -> scoring -> Analysis (with the evidence it was derived from)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from . import normalise
+from .analysis import dkim, dmarc, google, m365, mx, provider, spf, tenant, transport_security
+from .dns import plan
+from .dns.facts import DnsFacts
+from .dns.lookup import Resolver
+from .model import Analysis, DnsError, Evidence, Provider, Status
+from .normalise import Target
+from .rules.catalogue import Catalogue
+from .scoring import score as scoring
+from .scoring.rules import ScoringRules
+
+UNKNOWN_PROVIDER = Provider(key="unknown", name="Unknown", kind="unknown", confidence="none")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything ``analyze`` needs, built once by ``wiring.build_context``."""
+
+    resolver: Resolver
+    catalogue: Catalogue
+    scoring_rules: ScoringRules
+    dkim_selectors: tuple[str, ...] = plan.DEFAULT_DKIM_SELECTORS
+    domain_time_limit: float = 30.0
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def rules_version(self) -> str:
+        return f"scoring {self.scoring_rules.version}; providers {self.catalogue.version}"
+
+
+async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
+    """Analyse one domain, URL or e-mail address.  Never raises for bad input or DNS failure."""
+    target = normalise.parse(text)
+    if target.status != "ok" or target.domain is None:
+        return _invalid(target, ctx)
+    try:
+        async with asyncio.timeout(ctx.domain_time_limit):
+            facts, spf_part, dmarc_part = await _lookup(target, ctx, rescan=rescan)
+    except TimeoutError:
+        return _timed_out(target, ctx)
+    return _judge(target, facts, spf_part, dmarc_part, ctx)
+
+
+async def _lookup(target: Target, ctx: Context, *, rescan: bool):
+    domain = target.domain
+    org = target.registrable_domain or domain
+    recording = ctx.resolver.recording(bypass_cache=rescan)
+    _, spf_part, dmarc_part = await asyncio.gather(
+        recording.collect(plan.queries(domain, dkim_selectors=ctx.dkim_selectors)),
+        recording.drive(spf.walk(domain)),
+        recording.drive(dmarc.walk(domain, org)),
+    )
+    return recording.facts(domain), spf_part, dmarc_part
+
+
+def _status(facts: DnsFacts, domain: str, mx_part: mx.MxResult) -> Status:
+    answer = facts.get(domain, "MX")
+    if answer is None or answer.status == "error":
+        return "dns_error"
+    if answer.status == "nxdomain":
+        return "nxdomain"
+    if mx_part.null_mx:
+        return "null_mx"
+    return "ok" if mx_part.hosts else "no_mx"
+
+
+def _judge(target: Target, facts: DnsFacts, spf_part, dmarc_part, ctx: Context) -> Analysis:
+    domain = target.domain
+    mx_part = mx.parse(facts, domain)
+    status = _status(facts, domain, mx_part)
+    m365_part = m365.detect(facts, domain)
+    google_part = google.detect(facts, domain)
+    verdict = provider.classify(facts, domain=domain, mx_hosts=mx_part.hosts, spf=spf_part,
+                                m365=m365_part, google=google_part, catalogue=ctx.catalogue)
+    if status == "dns_error":
+        verdict = provider.ProviderVerdict(UNKNOWN_PROVIDER, None, None)
+    size = tenant.estimate(facts, domain, m365=m365_part, google=google_part,
+                           gateway=verdict.gateway, spf=spf_part, dmarc=dmarc_part)
+    dkim_part = dkim.evaluate(facts, domain, ctx.dkim_selectors)
+    scored = scoring.score(scoring.ScoringInput(
+        status=status, provider=verdict.provider, gateway=verdict.gateway,
+        local_provider=verdict.local_provider, spf=spf_part, dmarc=dmarc_part,
+        dkim=dkim_part, tenant_size=size), ctx.scoring_rules)
+    return Analysis(
+        domain=domain, input=target.input, status=status,
+        reason=_reason(status, facts, domain), registrable_domain=target.registrable_domain,
+        mx=mx_part.hosts, mx_fallback_a=mx_part.fallback_a, provider=verdict.provider,
+        local_provider=verdict.local_provider, gateway=verdict.gateway, spf=spf_part,
+        dmarc=dmarc_part, dkim=dkim_part, m365=m365_part, google=google_part,
+        mail_security=transport_security.evaluate(facts, domain), tenant_size=size,
+        score=scored.score, segment=scored.segment, priority=scored.priority,
+        priority_label=scored.priority_label, reasons=list(scored.reasons),
+        evidence=_evidence(facts, ctx), analysed_at=_now(ctx), rules_version=ctx.rules_version,
+    )
+
+
+def _reason(status: Status, facts: DnsFacts, domain: str) -> str | None:
+    if status != "dns_error":
+        return None
+    answer = facts.get(domain, "MX")
+    errors = "; ".join(answer.errors) if answer is not None else ""
+    return f"MX lookup failed after retries and fallback: {errors or 'no answer'}"
+
+
+def _evidence(facts: DnsFacts, ctx: Context) -> Evidence:
+    records, errors, resolvers = {}, [], set()
+    for query, answer in facts.answers.items():
+        key = f"{query.name} {query.rdtype}"
+        if answer.status == "error":
+            errors.append(DnsError(name=query.name, rdtype=query.rdtype, errors=list(answer.errors)))
+            continue
+        if answer.resolver:
+            resolvers.add(answer.resolver)
+        shown = [f"CNAME {c}" for c in answer.cnames] + list(answer.records)
+        if shown:
+            records[key] = shown
+        elif answer.status == "nxdomain":
+            records[key] = ["NXDOMAIN"]
+    return Evidence(records=records, dns_errors=errors, resolvers=sorted(resolvers),
+                    rules_version=ctx.rules_version)
+
+
+def _now(ctx: Context) -> str:
+    return ctx.clock().isoformat(timespec="seconds")
+
+
+def _invalid(target: Target, ctx: Context) -> Analysis:
+    return Analysis(domain=target.domain, input=target.input, status="invalid", reason=target.reason,
+                    provider=UNKNOWN_PROVIDER, analysed_at=_now(ctx), rules_version=ctx.rules_version)
+
+
+def _timed_out(target: Target, ctx: Context) -> Analysis:
+    limit = ctx.domain_time_limit
+    return Analysis(domain=target.domain, input=target.input, status="dns_error",
+                    reason=f"time limit of {limit:g} s per domain exceeded",
+                    registrable_domain=target.registrable_domain, provider=UNKNOWN_PROVIDER,
+                    segment="unknown", priority_label=ctx.scoring_rules.segments["unknown"].en,
+                    analysed_at=_now(ctx), rules_version=ctx.rules_version)

@@ -1,0 +1,58 @@
+"""Settings: every ``HUNTER_*`` variable, validated.  Built by entry points, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from typing import Annotated
+
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .dns.options import Nameserver
+from .dns.plan import DEFAULT_DKIM_SELECTORS
+
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUNTER_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path("data")
+    log_level: str = "WARNING"
+
+    # DNS: see CONTRACT.md for how primary and fallback resolvers are chosen.
+    dns_nameservers: CommaList = ()
+    dns_fallback_nameservers: CommaList = ()
+    dns_timeout: float = Field(2.0, gt=0, le=60)
+    dns_attempts: int = Field(3, ge=1, le=10)
+    dns_domain_time_limit: float = Field(30.0, gt=0, le=600)
+    dns_concurrency: int = Field(200, ge=1, le=5000)
+    dns_cache_enabled: bool = True
+    dns_cache_max_entries: int = Field(200_000, ge=0)
+    dns_dkim_selectors: CommaList = DEFAULT_DKIM_SELECTORS
+
+    rules_dir: Path | None = None
+
+    enrichment_enabled: bool = False
+    database_url: SecretStr | None = None
+    redis_url: SecretStr | None = None
+
+    @field_validator("dns_nameservers", "dns_fallback_nameservers", "dns_dkim_selectors", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("dns_nameservers", "dns_fallback_nameservers")
+    @classmethod
+    def _valid_nameservers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            Nameserver.parse(item)  # raises ValueError with the offending text
+        return value

@@ -1,0 +1,46 @@
+"""Build the ``Context`` from ``Settings``: the only place feature flags are read."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .dns.cache import DnsCache
+from .dns.lookup import Resolver
+from .dns.metrics import DnsMetrics
+from .dns.options import DnsOptions
+from .pipeline import Context
+from .rules import catalogue
+from .scoring import rules as scoring_rules
+from .settings import Settings
+
+log = logging.getLogger("hunter.wiring")
+
+
+def dns_options(settings: Settings) -> DnsOptions:
+    return DnsOptions.from_addresses(
+        settings.dns_nameservers, settings.dns_fallback_nameservers,
+        timeout=settings.dns_timeout, attempts=settings.dns_attempts,
+        domain_time_limit=settings.dns_domain_time_limit,
+        cache_max_entries=max(1, settings.dns_cache_max_entries),
+        max_in_flight=max(512, settings.dns_concurrency * 4),
+    )
+
+
+def build_context(settings: Settings) -> Context:
+    """Everything ``analyze`` needs; raises ConfigError/RulesError with a clear message."""
+    options = dns_options(settings)
+    cache = DnsCache(options) if settings.dns_cache_enabled else None
+    resolver = Resolver(options, cache=cache, metrics=DnsMetrics())
+    rules_dir = settings.rules_dir
+    return Context(
+        resolver=resolver,
+        catalogue=catalogue.load(_rules_file(rules_dir, "providers.yaml")),
+        scoring_rules=scoring_rules.load(_rules_file(rules_dir, "scoring.yaml") or scoring_rules.DEFAULT_PATH),
+        dkim_selectors=settings.dns_dkim_selectors,
+        domain_time_limit=settings.dns_domain_time_limit,
+    )
+
+
+def _rules_file(rules_dir: Path | None, name: str) -> Path | None:
+    return rules_dir / name if rules_dir is not None else None
