@@ -16,7 +16,7 @@ from .analysis import dkim, dmarc, google, m365, mx, provider, spf, tenant, tran
 from .dns import plan
 from .dns.facts import DnsFacts
 from .dns.lookup import Resolver
-from .model import Analysis, DnsError, Evidence, Provider, Status
+from .model import Analysis, Dmarc, DnsError, Evidence, Provider, Spf, Status
 from .normalise import Target
 from .rules.catalogue import Catalogue
 from .scoring import score as scoring
@@ -55,9 +55,17 @@ async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
 
 
 async def _lookup(target: Target, ctx: Context, *, rescan: bool):
+    """Two stages: MX first; the other ~25 queries only when the name exists and answers.
+
+    A domain that does not exist or whose resolvers fail costs one query, not thirty — most of
+    a raw lead list's failures end here, and nothing that could change the verdict is skipped.
+    """
     domain = target.domain
-    org = target.registrable_domain or domain
     recording = ctx.resolver.recording(bypass_cache=rescan)
+    first = await recording.query(domain, "MX", bypass_cache=rescan)
+    if first.status in ("error", "nxdomain"):
+        return recording.facts(domain), Spf(), Dmarc()
+    org = target.registrable_domain or domain
     _, spf_part, dmarc_part = await asyncio.gather(
         recording.collect(plan.queries(domain, dkim_selectors=ctx.dkim_selectors)),
         recording.drive(spf.walk(domain)),

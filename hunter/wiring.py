@@ -30,7 +30,9 @@ def dns_options(settings: Settings) -> DnsOptions:
 def build_context(settings: Settings) -> Context:
     """Everything ``analyze`` needs; raises ConfigError/RulesError with a clear message."""
     options = dns_options(settings)
-    cache = DnsCache(options) if settings.dns_cache_enabled else None
+    cache = DnsCache(ttl_floor=options.cache_ttl_floor, ttl_ceiling=options.cache_ttl_ceiling,
+                     negative_ceiling=options.cache_negative_ceiling,
+                     max_entries=options.cache_max_entries) if settings.dns_cache_enabled else None
     resolver = Resolver(options, cache=cache, metrics=DnsMetrics())
     rules_dir = settings.rules_dir
     return Context(
