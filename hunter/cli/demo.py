@@ -19,7 +19,7 @@ SAMPLE_LEADS = HERE / "samples" / "leads.csv"
 
 def run(*, port: int = 0, out: Path | None = None) -> None:
     zones = sandbox.load_zone_dir(ZONES_DIR)
-    with sandbox.running(zones, port=port, broken_zones=("broken.test",)) as server:
+    with sandbox.running(zones, port=port, broken_zones=("vanmermer.com.tr",)) as server:
         render.console.print(f"sandbox DNS on {server.address} serving {len(zones)} zones")
         settings = Settings(dns_nameservers=(server.address,), dns_timeout=0.5)
         results = asyncio.run(_analyze(settings))

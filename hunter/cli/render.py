@@ -45,7 +45,8 @@ def print_analysis(a: Analysis) -> None:
 
 def print_table(results: Iterable[Analysis]) -> None:
     table = Table(title="Hunter — sample leads", show_lines=False)
-    for column in ("domain", "status", "mail provider", "posture", "score", "priority"):
+    table.add_column("domain", overflow="fold", min_width=22)
+    for column in ("status", "mail provider", "posture", "score", "priority"):
         table.add_column(column)
     for a in results:
         table.add_row(a.domain or a.input, a.status, provider_text(a) if a.status != "invalid" else a.reason or "",
