@@ -1,0 +1,247 @@
+"""Resolve ``Query`` values for real: cache, coalescing, retry, resolver fallback.
+
+Policy (docs/dns.md): for each of ``attempts`` attempts, ask every primary resolver in
+order; NOERROR and NXDOMAIN replies are final.  Only when every primary failed every
+attempt, the fallback resolvers get the same treatment, in a rotation that starts at
+crc32(qname).  Attempts are spaced by a deterministic, jittered exponential backoff
+(tenacity).  When everything failed the ``Answer`` has status ``error`` and one line per
+failed exchange in ``errors``; DNS failures never raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from types import MappingProxyType
+from typing import TypeVar
+
+import dns.rdatatype
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from . import response, wire
+from .cache import CacheKey, DnsCache
+from .facts import Answer, DnsFacts, Query, Walker
+from .metrics import DnsMetrics, log_error
+from .options import DnsOptions, Nameserver
+from .transport import Transport, TransportError
+
+__all__ = ["Recording", "Resolver", "backoff"]
+
+R = TypeVar("R")
+
+
+class _SetFailed(Exception):
+    """Every resolver of one set failed one attempt (internal: drives the retry)."""
+
+
+def backoff(base: float, qname: str) -> Callable[[RetryCallState], float]:
+    """Exponential backoff ``base * 2**(n-1)`` scaled by a jitter in [0.5, 1.5) that is a
+    stable function of (qname, n): spread between names, identical between runs."""
+
+    def wait(state: RetryCallState) -> float:
+        n = state.attempt_number
+        jitter = (zlib.crc32(f"{qname}#{n}".encode()) % 1000) / 1000
+        return base * 2 ** (n - 1) * (0.5 + jitter)
+
+    return wait
+
+
+def _query(name: str, rdtype: str) -> Query:
+    return Query(name.lower().rstrip("."), rdtype.upper())
+
+
+class _Lookups:
+    """``drive`` and ``collect`` on top of a ``query`` method."""
+
+    async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
+        raise NotImplementedError
+
+    async def drive(self, walker: Walker[R]) -> R:
+        """Run a ``facts.Walker``, answering each query it yields."""
+        try:
+            query = next(walker)
+            while True:
+                query = walker.send(await self.query(query.name, query.rdtype))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def collect(self, queries: Iterable[Query]) -> dict[Query, Answer]:
+        """Answer every query concurrently (bounded by the resolver's in-flight limit)."""
+        unique = list(dict.fromkeys(queries))
+        answers = await asyncio.gather(*(self.query(q.name, q.rdtype) for q in unique))
+        return dict(zip(unique, answers))
+
+
+class Resolver(_Lookups):
+    """Answers DNS questions through the resolvers chosen by ``DnsOptions``.
+
+    Use one per event loop (it owns UDP sockets) and ``aclose()`` it at the end, or use it
+    as ``async with Resolver(options) as resolver``.  ``cache=None`` means no caching
+    (identical concurrent queries are still coalesced); build one with
+    ``DnsCache.from_options(options)``.
+    """
+
+    def __init__(self, options: DnsOptions, *, cache: DnsCache | None = None,
+                 metrics: DnsMetrics | None = None) -> None:
+        self.options = options
+        self.sets = options.resolver_sets()
+        self.cache = cache
+        self.metrics = metrics if metrics is not None else DnsMetrics()
+        self._transport = Transport(timeout=options.timeout, udp_payload=options.udp_payload)
+        self._semaphore = asyncio.Semaphore(options.max_in_flight)
+        self._inflight: dict[tuple[str, str], asyncio.Task[Answer]] = {}
+
+    async def __aenter__(self) -> Resolver:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
+        """The final ``Answer`` for (name, rdtype); never raises for DNS failures."""
+        query = _query(name, rdtype)
+        self.metrics.count("queries", query.rdtype)
+        if bypass_cache:
+            answer = await self._resolve_and_store(query)
+        else:
+            answer = self._cached(query) or await self._shared(query)
+        self.metrics.answer(query.rdtype, answer.status)
+        return answer
+
+    def recording(self, *, bypass_cache: bool = False) -> Recording:
+        """A per-domain view that keeps every answer it returns (see ``Recording``)."""
+        return Recording(self, bypass_cache=bypass_cache, time_limit=self.options.domain_time_limit)
+
+    async def aclose(self) -> None:
+        for task in self._inflight.values():
+            task.cancel()
+        self._inflight.clear()
+        await self._transport.aclose()
+
+    # cache and coalescing
+
+    def _key(self, query: Query) -> CacheKey:
+        return CacheKey(query.name, query.rdtype, self.sets.identity)
+
+    def _cached(self, query: Query) -> Answer | None:
+        if self.cache is None:
+            return None
+        answer = self.cache.get(self._key(query))
+        self.metrics.count("cache_hits" if answer else "cache_misses", query.rdtype)
+        return answer
+
+    async def _shared(self, query: Query) -> Answer:
+        flight = (query.name, query.rdtype)
+        task = self._inflight.get(flight)
+        if task is None:
+            task = asyncio.ensure_future(self._resolve_and_store(query))
+            self._inflight[flight] = task
+            task.add_done_callback(lambda _: self._inflight.pop(flight, None))
+        else:
+            self.metrics.count("coalesced", query.rdtype)
+        return await asyncio.shield(task)
+
+    async def _resolve_and_store(self, query: Query) -> Answer:
+        async with self._semaphore:
+            started = time.perf_counter()
+            answer = await self._resolve(query)
+            self.metrics.observe(time.perf_counter() - started)
+        if self.cache is not None:
+            self.cache.set(self._key(query), answer)
+        return answer
+
+    # retry and fallback
+
+    async def _resolve(self, query: Query) -> Answer:
+        try:
+            wire.encode_name(query.name)
+        except wire.WireError as exc:
+            return Answer(query, "error", errors=(f"invalid query name: {exc}",))
+        errors: list[str] = []
+        if not self.sets.primaries:
+            errors.append("no primary nameservers configured")
+        answer = await self._try_set(query, self.sets.primaries, errors)
+        if answer is None and self.sets.fallbacks:
+            self.metrics.count("fallbacks", query.rdtype)
+            answer = await self._try_set(query, self.sets.fallbacks_for(query.name), errors)
+        return answer or Answer(query, "error", errors=tuple(errors))
+
+    async def _try_set(self, query: Query, servers: tuple[Nameserver, ...],
+                       errors: list[str]) -> Answer | None:
+        if not servers:
+            return None
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.options.attempts),
+            wait=backoff(self.options.backoff, query.name),
+            retry=retry_if_exception_type(_SetFailed),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self.metrics.count("retries", query.rdtype)
+                    return await self._attempt(query, servers, errors)
+        except _SetFailed:
+            pass
+        return None
+
+    async def _attempt(self, query: Query, servers: tuple[Nameserver, ...],
+                       errors: list[str]) -> Answer:
+        rdtype = int(dns.rdatatype.from_text(query.rdtype))
+        for server in servers:
+            self.metrics.sent(query.rdtype, server.address)
+            try:
+                reply = await self._transport.exchange(server, query.name, rdtype)
+            except TransportError as exc:
+                self._failed(query, server, exc, errors)
+                continue
+            if reply.via == "tcp":
+                self.metrics.count("tcp_retries", query.rdtype)
+            return response.evaluate(query, reply.reply, resolver=server.address,
+                                     errors=tuple(errors))
+        raise _SetFailed
+
+    def _failed(self, query: Query, server: Nameserver, exc: TransportError,
+                errors: list[str]) -> None:
+        errors.append(f"{server.address} {exc}")
+        self.metrics.count("timeouts" if exc.kind == "timeout" else "failures", query.rdtype)
+        if exc.via == "tcp":
+            self.metrics.count("tcp_retries", query.rdtype)
+        log_error(query.name, query.rdtype, server.address, str(exc))
+
+
+class Recording(_Lookups):
+    """The answers one domain's analysis used, for ``DnsFacts`` (the evidence).
+
+    Every query goes through the parent ``Resolver``; the first query starts the domain's
+    ``domain_time_limit``, after which queries answer ``error`` without waiting further.
+    """
+
+    def __init__(self, resolver: Resolver, *, bypass_cache: bool, time_limit: float) -> None:
+        self.resolver = resolver
+        self.bypass_cache = bypass_cache
+        self.time_limit = time_limit
+        self.answers: dict[Query, Answer] = {}
+        self._deadline: float | None = None
+
+    async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
+        answer = await self._limited(_query(name, rdtype), bypass_cache or self.bypass_cache)
+        self.answers[answer.query] = answer
+        return answer
+
+    def facts(self, domain: str) -> DnsFacts:
+        """Everything recorded so far, as the ``DnsFacts`` of ``domain``."""
+        return DnsFacts(domain, MappingProxyType(dict(self.answers)))
+
+    async def _limited(self, query: Query, bypass_cache: bool) -> Answer:
+        now = asyncio.get_running_loop().time()
+        if self._deadline is None:
+            self._deadline = now + self.time_limit
+        try:
+            async with asyncio.timeout(self._deadline - now):
+                return await self.resolver.query(query.name, query.rdtype, bypass_cache=bypass_cache)
+        except TimeoutError:
+            return Answer(query, "error", errors=(f"domain time limit of {self.time_limit:g}s exceeded",))
