@@ -15,7 +15,7 @@ from . import normalise
 from .analysis import dkim, dmarc, google, m365, mx, provider, spf, tenant, transport_security
 from .dns import plan
 from .dns.facts import DnsFacts
-from .dns.lookup import Resolver
+from .dns.lookup import Recording, Resolver
 from .model import Analysis, Dmarc, DnsError, Evidence, Provider, Spf, Status
 from .normalise import Target
 from .rules.catalogue import Catalogue
@@ -46,32 +46,32 @@ async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
     target = normalise.parse(text)
     if target.status != "ok" or target.domain is None:
         return _invalid(target, ctx)
+    recording = ctx.resolver.recording(bypass_cache=rescan)
     try:
         async with asyncio.timeout(ctx.domain_time_limit):
-            facts, spf_part, dmarc_part = await _lookup(target, ctx, rescan=rescan)
+            spf_part, dmarc_part = await _lookup(target, recording, ctx)
     except TimeoutError:
-        return _timed_out(target, ctx)
-    return _judge(target, facts, spf_part, dmarc_part, ctx)
+        return _timed_out(target, recording.facts(target.domain), ctx)
+    return _judge(target, recording.facts(target.domain), spf_part, dmarc_part, ctx)
 
 
-async def _lookup(target: Target, ctx: Context, *, rescan: bool):
+async def _lookup(target: Target, recording: Recording, ctx: Context) -> tuple[Spf, Dmarc]:
     """Two stages: MX first; the other ~25 queries only when the name exists and answers.
 
     A domain that does not exist or whose resolvers fail costs one query, not thirty — most of
     a raw lead list's failures end here, and nothing that could change the verdict is skipped.
     """
     domain = target.domain
-    recording = ctx.resolver.recording(bypass_cache=rescan)
-    first = await recording.query(domain, "MX", bypass_cache=rescan)
+    first = await recording.query(domain, "MX")
     if first.status in ("error", "nxdomain"):
-        return recording.facts(domain), Spf(), Dmarc()
+        return Spf(), Dmarc()
     org = target.registrable_domain or domain
     _, spf_part, dmarc_part = await asyncio.gather(
         recording.collect(plan.queries(domain, dkim_selectors=ctx.dkim_selectors)),
         recording.drive(spf.walk(domain)),
         recording.drive(dmarc.walk(domain, org)),
     )
-    return recording.facts(domain), spf_part, dmarc_part
+    return spf_part, dmarc_part
 
 
 def _status(facts: DnsFacts, domain: str, mx_part: mx.MxResult) -> Status:
@@ -89,14 +89,15 @@ def _judge(target: Target, facts: DnsFacts, spf_part, dmarc_part, ctx: Context) 
     domain = target.domain
     mx_part = mx.parse(facts, domain)
     status = _status(facts, domain, mx_part)
-    m365_part = m365.detect(facts, domain)
-    google_part = google.detect(facts, domain)
+    m365_part = m365.detect(facts, domain, catalogue=ctx.catalogue)
+    google_part = google.detect(facts, domain, catalogue=ctx.catalogue)
     verdict = provider.classify(facts, domain=domain, mx_hosts=mx_part.hosts, spf=spf_part,
-                                m365=m365_part, google=google_part, catalogue=ctx.catalogue)
+                                m365=m365_part, google=google_part, catalogue=ctx.catalogue,
+                                registrable_domain=target.registrable_domain)
     if status == "dns_error":
         verdict = provider.ProviderVerdict(UNKNOWN_PROVIDER, None, None)
     size = tenant.estimate(facts, domain, m365=m365_part, google=google_part,
-                           gateway=verdict.gateway, spf=spf_part, dmarc=dmarc_part)
+                           gateway=verdict.gateway, spf=spf_part, dmarc=dmarc_part, catalogue=ctx.catalogue)
     dkim_part = dkim.evaluate(facts, domain, ctx.dkim_selectors)
     scored = scoring.score(scoring.ScoringInput(
         status=status, provider=verdict.provider, gateway=verdict.gateway,
@@ -150,10 +151,11 @@ def _invalid(target: Target, ctx: Context) -> Analysis:
                     provider=UNKNOWN_PROVIDER, analysed_at=_now(ctx), rules_version=ctx.rules_version)
 
 
-def _timed_out(target: Target, ctx: Context) -> Analysis:
+def _timed_out(target: Target, facts: DnsFacts, ctx: Context) -> Analysis:
+    """``dns_error`` with what was learned before the limit, so the evidence shows how far it got."""
     limit = ctx.domain_time_limit
     return Analysis(domain=target.domain, input=target.input, status="dns_error",
                     reason=f"time limit of {limit:g} s per domain exceeded",
                     registrable_domain=target.registrable_domain, provider=UNKNOWN_PROVIDER,
                     segment="unknown", priority_label=ctx.scoring_rules.segments["unknown"].en,
-                    analysed_at=_now(ctx), rules_version=ctx.rules_version)
+                    evidence=_evidence(facts, ctx), analysed_at=_now(ctx), rules_version=ctx.rules_version)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ..errors import HunterError
 from ..settings import Settings
 from . import demo as demo_cmd
+from . import logs
 from . import scan as scan_cmd
 from .render import print_analysis
 
@@ -45,11 +46,13 @@ def build_settings(nameserver: list[str] | None, fallback: list[str] | None,
     if timeout is not None:
         overrides["dns_timeout"] = timeout
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise fail(f"setting {where}: {first['msg']}") from None
+    logs.configure(settings.log_level)
+    return settings
 
 
 @app.command()

@@ -30,7 +30,7 @@ def print_analysis(a: Analysis) -> None:
     if a.status == "invalid":
         console.print(f"[bold]{a.input}[/]: [red]invalid[/] — {a.reason}")
         return
-    head = f"[bold]{a.domain}[/] [{a.status}] {a.priority or '—'} {a.priority_label or ''} (score {a.score})"
+    head = f"[bold]{a.domain}[/] \\[{a.status}] {a.priority or '—'} {a.priority_label or ''} (score {a.score})"
     console.print(head)
     console.print(f"  mail: {provider_text(a)} [{a.provider.confidence}]")
     for line in a.provider.evidence:

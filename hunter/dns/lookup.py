@@ -36,14 +36,18 @@ class _SetFailed(Exception):
     """Every resolver of one set failed one attempt (internal: drives the retry)."""
 
 
-def backoff(base: float, qname: str) -> Callable[[RetryCallState], float]:
-    """Exponential backoff ``base * 2**(n-1)`` scaled by a jitter in [0.5, 1.5) that is a
-    stable function of (qname, n): spread between names, identical between runs."""
+def delay(base: float, qname: str, n: int) -> float:
+    """Wait after failed attempt ``n``: ``base * 2**(n-1)`` scaled by a jitter in [0.5, 1.5)
+    that is a stable function of (qname, n): spread between names, identical between runs."""
+    jitter = (zlib.crc32(f"{qname}#{n}".encode()) % 1000) / 1000
+    return base * 2 ** (n - 1) * (0.5 + jitter)
+
+
+def backoff(base: float, qname: str, *, done: int = 0) -> Callable[[RetryCallState], float]:
+    """``delay`` as a tenacity wait; ``done`` attempts already ran before tenacity took over."""
 
     def wait(state: RetryCallState) -> float:
-        n = state.attempt_number
-        jitter = (zlib.crc32(f"{qname}#{n}".encode()) % 1000) / 1000
-        return base * 2 ** (n - 1) * (0.5 + jitter)
+        return delay(base, qname, state.attempt_number + done)
 
     return wait
 
@@ -87,11 +91,12 @@ class Resolver(_Lookups):
                  metrics: DnsMetrics | None = None) -> None:
         self.options = options
         self.sets = options.resolver_sets()
+        self._identity = self.sets.identity  # part of every cache key; computed once
         self.cache = cache
         self.metrics = metrics if metrics is not None else DnsMetrics()
         self._transport = Transport(timeout=options.timeout, udp_payload=options.udp_payload)
         self._semaphore = asyncio.Semaphore(options.max_in_flight)
-        self._inflight: dict[tuple[str, str], asyncio.Task[Answer]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Future[Answer | None]] = {}
 
     async def __aenter__(self) -> Resolver:
         return self
@@ -112,18 +117,19 @@ class Resolver(_Lookups):
 
     def recording(self, *, bypass_cache: bool = False) -> Recording:
         """A per-domain view that keeps every answer it returns (see ``Recording``)."""
-        return Recording(self, bypass_cache=bypass_cache, time_limit=self.options.domain_time_limit)
+        return Recording(self, bypass_cache=bypass_cache)
 
     async def aclose(self) -> None:
-        for task in self._inflight.values():
-            task.cancel()
+        for future in self._inflight.values():
+            if not future.done():
+                future.set_result(None)
         self._inflight.clear()
         await self._transport.aclose()
 
     # cache and coalescing
 
     def _key(self, query: Query) -> CacheKey:
-        return CacheKey(query.name, query.rdtype, self.sets.identity)
+        return CacheKey(query.name, query.rdtype, self._identity)
 
     def _cached(self, query: Query) -> Answer | None:
         if self.cache is None:
@@ -133,15 +139,26 @@ class Resolver(_Lookups):
         return answer
 
     async def _shared(self, query: Query) -> Answer:
+        """Coalesce identical concurrent queries: the first asker resolves, the others wait
+        on its future (no extra task per query).  If the first asker is cancelled (its
+        domain hit its time limit), a waiter is not: it asks again itself."""
         flight = (query.name, query.rdtype)
-        task = self._inflight.get(flight)
-        if task is None:
-            task = asyncio.ensure_future(self._resolve_and_store(query))
-            self._inflight[flight] = task
-            task.add_done_callback(lambda _: self._inflight.pop(flight, None))
-        else:
+        while (waiter := self._inflight.get(flight)) is not None:
             self.metrics.count("coalesced", query.rdtype)
-        return await asyncio.shield(task)
+            answer = await asyncio.shield(waiter)
+            if answer is not None:
+                return answer
+        future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        self._inflight[flight] = future
+        answer = None
+        try:
+            answer = await self._resolve_and_store(query)
+            return answer
+        finally:
+            if self._inflight.get(flight) is future:
+                del self._inflight[flight]
+            if not future.done():
+                future.set_result(answer)
 
     async def _resolve_and_store(self, query: Query) -> Answer:
         async with self._semaphore:
@@ -170,19 +187,26 @@ class Resolver(_Lookups):
 
     async def _try_set(self, query: Query, servers: tuple[Nameserver, ...],
                        errors: list[str]) -> Answer | None:
+        """``attempts`` attempts over ``servers``; the first runs directly (the hot path of
+        bulk work), the retries under tenacity with the backoff."""
         if not servers:
             return None
+        try:
+            return await self._attempt(query, servers, errors)
+        except _SetFailed:
+            if self.options.attempts == 1:
+                return None
+        await asyncio.sleep(delay(self.options.backoff, query.name, 1))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.options.attempts),
-            wait=backoff(self.options.backoff, query.name),
+            stop=stop_after_attempt(self.options.attempts - 1),
+            wait=backoff(self.options.backoff, query.name, done=1),
             retry=retry_if_exception_type(_SetFailed),
+            before=lambda _: self.metrics.count("retries", query.rdtype),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        self.metrics.count("retries", query.rdtype)
                     return await self._attempt(query, servers, errors)
         except _SetFailed:
             pass
@@ -216,32 +240,22 @@ class Resolver(_Lookups):
 class Recording(_Lookups):
     """The answers one domain's analysis used, for ``DnsFacts`` (the evidence).
 
-    Every query goes through the parent ``Resolver``; the first query starts the domain's
-    ``domain_time_limit``, after which queries answer ``error`` without waiting further.
+    Every query goes through the parent ``Resolver``; answers are kept as they arrive, so
+    when the caller's per-domain time limit cancels the work, ``facts()`` still holds what was
+    learned.  (The limit is one ``asyncio.timeout`` around the domain in ``pipeline``, not one
+    per query: that would cost a timer per query on the hot path.)
     """
 
-    def __init__(self, resolver: Resolver, *, bypass_cache: bool, time_limit: float) -> None:
+    def __init__(self, resolver: Resolver, *, bypass_cache: bool) -> None:
         self.resolver = resolver
         self.bypass_cache = bypass_cache
-        self.time_limit = time_limit
         self.answers: dict[Query, Answer] = {}
-        self._deadline: float | None = None
 
     async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
-        answer = await self._limited(_query(name, rdtype), bypass_cache or self.bypass_cache)
+        answer = await self.resolver.query(name, rdtype, bypass_cache=bypass_cache or self.bypass_cache)
         self.answers[answer.query] = answer
         return answer
 
     def facts(self, domain: str) -> DnsFacts:
         """Everything recorded so far, as the ``DnsFacts`` of ``domain``."""
         return DnsFacts(domain, MappingProxyType(dict(self.answers)))
-
-    async def _limited(self, query: Query, bypass_cache: bool) -> Answer:
-        now = asyncio.get_running_loop().time()
-        if self._deadline is None:
-            self._deadline = now + self.time_limit
-        try:
-            async with asyncio.timeout(self._deadline - now):
-                return await self.resolver.query(query.name, query.rdtype, bypass_cache=bypass_cache)
-        except TimeoutError:
-            return Answer(query, "error", errors=(f"domain time limit of {self.time_limit:g}s exceeded",))

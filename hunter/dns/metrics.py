@@ -84,7 +84,11 @@ class DnsMetrics:
 
 
 def log_error(qname: str, rdtype: str, resolver: str, error: str) -> None:
-    """One structured line per failed exchange (nothing secret is involved in DNS)."""
-    logger.warning("dns error %s %s via %s: %s", qname, rdtype, resolver, error,
+    """One structured line per failed exchange (nothing secret is involved in DNS).
+
+    INFO, not WARNING: a failed attempt is routine in bulk work, is retried, and its outcome is
+    carried in the result (``status: dns_error`` with every resolver's error).
+    """
+    logger.info("dns error %s %s via %s: %s", qname, rdtype, resolver, error,
                    extra={"event": "dns_error", "qname": qname, "rdtype": rdtype,
                           "resolver": resolver, "error": error})

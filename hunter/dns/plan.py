@@ -11,7 +11,7 @@ from .facts import Query
 # Probed concurrently at <selector>._domainkey.<domain> (TXT, CNAME chain followed).
 DEFAULT_DKIM_SELECTORS: tuple[str, ...] = (
     "selector1", "selector2", "google", "default", "k1", "k2", "k3", "s1", "s2",
-    "mail", "dkim", "zoho", "zmail", "mxvault", "yandex",
+    "mail", "dkim", "zoho", "zmail",
 )
 
 # Microsoft 365 names (Exchange autodiscover, Teams/Skype, Intune/Entra enrolment).
@@ -29,7 +29,6 @@ def queries(domain: str, *, dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELEC
         Query(domain, "A"),
         Query(domain, "AAAA"),
         Query(domain, "TXT"),
-        Query(f"www.{domain}", "A"),
         Query(f"_mta-sts.{domain}", "TXT"),
         Query(f"_smtp._tls.{domain}", "TXT"),
         Query(f"default._bimi.{domain}", "TXT"),

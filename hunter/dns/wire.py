@@ -11,6 +11,7 @@ dnspython's ``to_text()`` form; types without a fast path go through dnspython i
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ _OPCODE_MASK = 0x7800
 _MAY_OMIT_QUESTION = frozenset({1, 2, 4, 5})   # FORMERR, SERVFAIL, NOTIMP, REFUSED
 CLASS_IN = 1
 _ESCAPED = frozenset(b'"().;\\@$')
-_ESCAPED_TEXT = frozenset(chr(c) for c in _ESCAPED if c != ord("."))
+_NEEDS_ESCAPE = re.compile(r'[^\x21-\x7e]|["();\\@$]')
 _MAX_POINTERS = 64
 
 A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41
@@ -77,7 +78,7 @@ def canonical(name: str) -> str:
     """``name`` as ``read_name`` gives it back from the wire: lower-case, dnspython escapes
     (a space is ``\\032``).  Query names are plain text; owner names in replies are escaped."""
     plain = name.lower().rstrip(".")
-    if all(0x20 < ord(c) < 0x7F and c not in _ESCAPED_TEXT for c in plain):
+    if not _NEEDS_ESCAPE.search(plain):
         return plain  # the common case: nothing to escape
     return read_name(encode_name(plain), 0)[0]
 
