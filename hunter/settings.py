@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     dns_domain_time_limit: float = Field(30.0, gt=0, le=600)
     dns_concurrency: int = Field(200, ge=1, le=5000)
     dns_cache_enabled: bool = True
-    dns_cache_max_entries: int = Field(200_000, ge=0)
+    dns_cache_max_entries: int = Field(50_000, ge=1)
     dns_dkim_selectors: CommaList = DEFAULT_DKIM_SELECTORS
 
     rules_dir: Path | None = None

@@ -22,7 +22,7 @@ def dns_options(settings: Settings) -> DnsOptions:
         settings.dns_nameservers, settings.dns_fallback_nameservers,
         timeout=settings.dns_timeout, attempts=settings.dns_attempts,
         domain_time_limit=settings.dns_domain_time_limit,
-        cache_max_entries=max(1, settings.dns_cache_max_entries),
+        cache_max_entries=settings.dns_cache_max_entries,
         max_in_flight=max(512, settings.dns_concurrency * 4),
     )
 

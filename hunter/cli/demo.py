@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from .. import leadfile
@@ -10,7 +9,7 @@ from ..flows.scan import analyze_many
 from ..sandbox import dns as sandbox
 from ..settings import Settings
 from ..wiring import build_context
-from . import output, render
+from . import loop, output, render
 
 HERE = Path(__file__).resolve().parent.parent / "sandbox"
 ZONES_DIR = HERE / "zones"
@@ -22,7 +21,7 @@ def run(*, port: int = 0, out: Path | None = None) -> None:
     with sandbox.running(zones, port=port, broken_zones=("vanmermer.com.tr",)) as server:
         render.console.print(f"sandbox DNS on {server.address} serving {len(zones)} zones")
         settings = Settings(dns_nameservers=(server.address,), dns_timeout=0.5)
-        results = asyncio.run(_analyze(settings))
+        results = loop.run(_analyze(settings))
     render.print_table(results)
     if out is not None:
         from .scan import open_writer

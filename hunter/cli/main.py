@@ -3,7 +3,6 @@ calls ``wiring`` and the pipeline/flows, and formats the output."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 from ..errors import HunterError
 from ..settings import Settings
 from . import demo as demo_cmd
-from . import logs
+from . import logs, loop
 from . import scan as scan_cmd
 from .render import print_analysis
 
@@ -66,7 +65,7 @@ def analyze(
     """Analyse domains and print the verdicts in input order."""
     settings = build_settings(nameserver, fallback_nameserver, timeout)
     try:
-        results = asyncio.run(scan_cmd.analyze_list(domains, settings))
+        results = loop.run(scan_cmd.analyze_list(domains, settings))
     except HunterError as exc:
         raise fail(str(exc)) from None
     for result in results:
@@ -85,12 +84,13 @@ def scan(
     timeout: TimeoutOpt = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, max=5000, help="Domains analysed at once.")] = None,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")] = None,
+    metrics: Annotated[Optional[Path], typer.Option("--metrics", help="Write the DNS metrics (JSON) here at the end.")] = None,
 ) -> None:
     """Analyse every row of a lead list, streaming, with a progress bar and a summary."""
     extra = {"dns_concurrency": concurrency} if concurrency else {}
     settings = build_settings(nameserver, fallback_nameserver, timeout, **extra)
     try:
-        line = scan_cmd.run(input, out=out, settings=settings, progress=progress)
+        line = scan_cmd.run(input, out=out, settings=settings, progress=progress, metrics_out=metrics)
     except HunterError as exc:
         raise fail(str(exc)) from None
     typer.echo(line, err=True)

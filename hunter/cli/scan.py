@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sys
 import time
 from collections import Counter, deque
@@ -20,7 +20,7 @@ from ..flows.scan import analyze_many
 from ..model import Analysis
 from ..settings import Settings
 from ..wiring import build_context
-from . import output
+from . import loop, output
 
 EMPTY_ROW = "row {row}: no website, e-mail or domain in this row"
 
@@ -91,15 +91,16 @@ def progress_bar(enabled: bool, total: int | None):
         yield advance
 
 
-def run(source: str, *, out: Path | None, settings: Settings, progress: bool | None) -> str:
+def run(source: str, *, out: Path | None, settings: Settings, progress: bool | None,
+        metrics_out: Path | None = None) -> str:
     """Scan ``source`` to ``out``; returns the one-line summary.  Raises InputError."""
     rows = leadfile.read(source, stdin=sys.stdin)
     first = next(rows, None)  # surface unreadable input before creating the output file
     show = sys.stderr.isatty() if progress is None else progress
     writer, stream = open_writer(out)
     try:
-        counts = asyncio.run(_scan(_chain(first, rows), writer, settings,
-                                   show, estimate_rows(source)))
+        counts = loop.run(_scan(_chain(first, rows), writer, settings,
+                                show, estimate_rows(source), metrics_out))
     finally:
         writer.close()
         if stream is not None:
@@ -113,7 +114,8 @@ def _chain(first, rows):
         yield from rows
 
 
-async def _scan(rows, writer: output.Writer, settings: Settings, show: bool, total: int | None) -> str:
+async def _scan(rows, writer: output.Writer, settings: Settings, show: bool, total: int | None,
+                metrics_out: Path | None = None) -> str:
     ctx = build_context(settings)
     statuses: Counter[str] = Counter()
     providers: Counter[str] = Counter()
@@ -131,4 +133,13 @@ async def _scan(rows, writer: output.Writer, settings: Settings, show: bool, tot
                 advance()
     finally:
         await ctx.resolver.aclose()
+        if metrics_out is not None:
+            write_metrics(metrics_out, ctx.resolver.metrics.snapshot())
     return output.summary(statuses, providers, time.monotonic() - started)
+
+
+def write_metrics(path: Path, snapshot: dict[str, object]) -> None:
+    try:
+        path.write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write metrics: {exc.strerror}", source=str(path)) from None

@@ -106,3 +106,13 @@ def test_schema_command_prints_the_schema():
     result = runner.invoke(app, ["schema"])
     schema = json.loads(result.stdout)
     assert "provider" in schema["required"] and schema["$id"] == "urn:hunter:analysis:1"
+
+
+def test_scan_writes_dns_metrics(world, tmp_path):
+    metrics = tmp_path / "metrics.json"
+    result = runner.invoke(app, ["scan", "-", "--metrics", str(metrics), *ns(world)],
+                           input="m365-tenant.test\nvanmermer.com.tr\n")
+    assert result.exit_code == 0, result.output
+    snapshot = json.loads(metrics.read_text())
+    assert snapshot["queries"]["MX"] >= 2 and snapshot["failures"]["MX"] >= 1
+    assert snapshot["latency"]["count"] > 0 and world.address in snapshot["sent_by_resolver"]
