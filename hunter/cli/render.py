@@ -46,10 +46,14 @@ def print_analysis(a: Analysis) -> None:
 def print_table(results: Iterable[Analysis]) -> None:
     table = Table(title="Hunter — sample leads", show_lines=False)
     table.add_column("domain", overflow="fold", min_width=22)
-    for column in ("status", "mail provider", "posture", "score", "priority"):
-        table.add_column(column)
+    table.add_column("status")
+    table.add_column("mail provider / reason", ratio=2)
+    table.add_column("posture", ratio=2)
+    table.add_column("score", justify="right")
+    table.add_column("priority", ratio=1)
     for a in results:
-        table.add_row(a.domain or a.input, a.status, provider_text(a) if a.status != "invalid" else a.reason or "",
+        table.add_row(a.domain or a.input or "—", a.status,
+                      provider_text(a) if a.status != "invalid" else a.reason or "",
                       posture_text(a) if a.status == "ok" else "", "" if a.score is None else str(a.score),
                       f"{a.priority or '—'} {a.priority_label or ''}")
     console.print(table)

@@ -99,8 +99,8 @@ def run(source: str, *, out: Path | None, settings: Settings, progress: bool | N
     show = sys.stderr.isatty() if progress is None else progress
     writer, stream = open_writer(out)
     try:
-        counts = loop.run(_scan(_chain(first, rows), writer, settings,
-                                show, estimate_rows(source), metrics_out))
+        counts = loop.run(scan_rows(_chain(first, rows), writer, settings, show=show,
+                                    total=estimate_rows(source), metrics_out=metrics_out))
     finally:
         writer.close()
         if stream is not None:
@@ -114,8 +114,9 @@ def _chain(first, rows):
         yield from rows
 
 
-async def _scan(rows, writer: output.Writer, settings: Settings, show: bool, total: int | None,
-                metrics_out: Path | None = None) -> str:
+async def scan_rows(rows: Iterator[leadfile.LeadRow], writer: output.Writer, settings: Settings, *,
+                    show: bool, total: int | None = None, metrics_out: Path | None = None) -> str:
+    """Analyse every row through ``flows.scan`` into ``writer``; returns the summary line."""
     ctx = build_context(settings)
     statuses: Counter[str] = Counter()
     providers: Counter[str] = Counter()
