@@ -3,12 +3,14 @@
 Answers like an authoritative server (Knot is the reference for the fixture answers): AA=1,
 NXDOMAIN vs NODATA with the zone SOA in AUTHORITY, CNAME chains followed through served
 zones, RFC 4592 wildcards, REFUSED outside every zone, SERVFAIL for a "broken" zone; what the
-zones say is worked out in ``dns_zones``, this module does the wire format and the sockets. UDP
-replies larger than the client's limit (512 without EDNS) come back TC=1 with no records.
+zones say is worked out in ``dns_zones``, ``dns_render`` assembles the reply bytes, this module
+reads queries and runs the sockets. UDP replies larger than the client's limit (512 without
+EDNS) come back TC=1 with no records.
 
-Fast path: replies are rendered once per (name, type, class, size limit, EDNS, RD) as wire
-bytes with message ID 0 and a lower-case question, kept in a bounded LRU cache
-(``response_cache_size``); each query only splices in its own ID and question name.  Faults (``dns_faults.FaultPlan``) and ``latency`` are decided per query;
+Fast path: replies are rendered by hand (no dnspython objects, about 3 us) once per (name,
+type, class, size limit, EDNS, RD) as wire bytes with message ID 0 and a lower-case question,
+kept in a bounded LRU cache (``response_cache_size``); each query only splices in its own ID
+and question name.  Faults (``dns_faults.FaultPlan``) and ``latency`` are decided per query;
 delays use ``loop.call_later`` so a slow answer never holds up another.  Zones are read
 once at construction: build a new server to serve changed zones.
 
@@ -32,17 +34,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
-import dns.exception
-import dns.flags
-import dns.message
 import dns.name
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 
+from hunter.sandbox import dns_render
 from hunter.sandbox.dns_faults import Fault, FaultPlan, Transport
-from hunter.sandbox.dns_zones import Authority, Result, load_zone_dir, load_zone_file
+from hunter.sandbox.dns_zones import Authority, load_zone_dir, load_zone_file
 
 __all__ = [
     "Fault", "FaultPlan", "SandboxDns", "load_zone_dir", "load_zone_file", "running", "serve_forever",
@@ -50,13 +49,11 @@ __all__ = [
 
 _UDP_PLAIN = 512          # UDP reply limit without EDNS (RFC 1035)
 _TCP_LIMIT = 65535
-_SERVER_PAYLOAD = 1232    # the UDP size we advertise in our own OPT record
 _CACHE_SIZE = 100_000     # default bound of the reply cache (least recently used go first)
 _BIND_ATTEMPTS = 20
 _RECEIVE_BUFFER = 1 << 21
-_IN = dns.rdataclass.IN
-_OPT = b"\x00\x00\x29" + _SERVER_PAYLOAD.to_bytes(2, "big") + bytes(6)
 _AA, _TC = 0x04, 0x02     # bits of header byte 2
+_UNESCAPED = bytes(c for c in range(0x21, 0x7F) if c not in b'"();@$\\')  # as dnspython prints them
 
 
 # --- wire format -----------------------------------------------------------------------
@@ -125,33 +122,23 @@ def _edns_payload(data: bytes, pos: int, skip: int, additional: int) -> int:
     return payload
 
 
-def _render(authority: Authority, qname_wire: bytes, rdtype: int, rdclass: int,
-            rd: int, *, limit: int, edns: bool) -> bytes:
-    """The full reply as wire bytes with ID 0; TC=1 and no records if it exceeds ``limit``."""
-    qname = dns.name.from_wire(qname_wire, 0)[0]
-    message = dns.message.Message(id=0)
-    message.flags = dns.flags.QR | (dns.flags.RD if rd else 0)
-    message.find_rrset(message.question, qname, rdclass, rdtype, create=True, force_unique=True)
-    if edns:
-        message.use_edns(0, payload=_SERVER_PAYLOAD)
-    result = authority.resolve(qname, rdtype) if rdclass == _IN else Result(dns.rcode.REFUSED)
-    message.set_rcode(result.rcode)
-    if result.rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-        message.flags |= dns.flags.AA
-        message.answer, message.authority = result.answer, result.authority
-    try:
-        return message.to_wire(max_size=limit)
-    except dns.exception.TooBig:
-        message.flags |= dns.flags.TC
-        message.answer, message.authority = [], []
-        return message.to_wire(max_size=limit)
-
-
 def _bare_reply(data: bytes, query: _Query, *, rcode: int, flags: int = 0) -> bytes:
     """A reply with only the question (as asked), built from the query bytes."""
     head = bytes((0x80 | (data[2] & 0x79) | flags, rcode))
     counts = b"\x00\x01\x00\x00\x00\x00" + (b"\x00\x01" if query.payload else b"\x00\x00")
-    return data[:2] + head + counts + data[12:query.qend] + (_OPT if query.payload else b"")
+    return data[:2] + head + counts + data[12:query.qend] + (dns_render.OPT if query.payload else b"")
+
+
+def _text(wire: bytes) -> str:
+    """A wire-form name as dnspython writes it without the final dot; plain names skip dnspython."""
+    labels, pos = [], 0
+    while length := wire[pos]:
+        labels.append(wire[pos + 1:pos + 1 + length])
+        pos += length + 1
+    joined = b".".join(labels)
+    if labels and not joined.translate(None, _UNESCAPED) and joined.count(b".") == len(labels) - 1:
+        return joined.decode("ascii")
+    return dns.name.from_wire(wire, 0)[0].to_text(omit_final_dot=True)  # escapes, or the root
 
 
 @functools.cache
@@ -291,8 +278,8 @@ class SandboxDns:
         if wire is not None:
             wires.move_to_end(key)
         else:
-            wire = wires[key] = _render(self._authority, lower, query.rdtype, query.rdclass,
-                                        query.rd, limit=limit, edns=query.payload > 0)
+            wire = wires[key] = dns_render.render(self._authority, lower, query.rdtype, query.rdclass,
+                                                  query.rd, limit=limit, edns=query.payload > 0)
             if len(wires) > self._cache_size:
                 wires.popitem(last=False)
         end = 12 + len(lower)
@@ -303,8 +290,7 @@ class SandboxDns:
         if text is None:
             if len(self._names) >= self._cache_size:
                 self._names.clear()  # cheap to rebuild: a name is only turned into text
-            text = dns.name.from_wire(lower, 0)[0].to_text(omit_final_dot=True)
-            self._names[lower] = text
+            text = self._names[lower] = _text(lower)
         return text
 
 

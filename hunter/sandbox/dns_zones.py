@@ -1,10 +1,16 @@
 """Fixture zones for the sandbox DNS server, and the authoritative answer they give.
 
 ``load_zone_file`` / ``load_zone_dir`` read zone files; ``Authority`` indexes the zones once and
-``Authority.resolve(name, rdtype)`` says what an authoritative server answers: NXDOMAIN vs NODATA
+``Authority.resolve(qname, rdtype)`` says what an authoritative server answers: NXDOMAIN vs NODATA
 with the zone SOA (TTL = min(SOA TTL, MINIMUM)), CNAME chains followed through served zones,
 RFC 4592 wildcards, longest-suffix zone match, REFUSED outside every zone and SERVFAIL for a
-"broken" zone.  Pure: no sockets, no wire format (``hunter.sandbox.dns`` does those).
+"broken" zone.  Pure: no sockets, no messages (``hunter.sandbox.dns_render`` builds those).
+
+The index is plain Python, built once so that answering needs no ``dns.name`` objects: names
+are keyed by their lower-cased uncompressed wire form (``b"\\x03www\\x04test\\x00"``), which
+compares labels byte for byte and ASCII case-insensitively as DNS does, whatever bytes (dots,
+spaces, non-ASCII) a label holds; a name's parent is the key minus its first label.  Records
+are ``RRset(rdtype, ttl, rdatas)`` with each rdata already in uncompressed wire form.
 """
 
 from __future__ import annotations
@@ -12,20 +18,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import dns.name
 import dns.rcode
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
-import dns.rrset
 import dns.zone
 
-__all__ = ["Authority", "Rdatasets", "Result", "load_zone_dir", "load_zone_file"]
+__all__ = ["Authority", "Record", "Result", "RRset", "load_zone_dir", "load_zone_file", "wire_key"]
 
 _MAX_CHAIN = 16           # CNAME hops followed before giving up
 _IN = dns.rdataclass.IN
-_WILD = dns.name.Name((b"*",))
+_CNAME = dns.rdatatype.CNAME
+_ROOT = b"\x00"
+_WILD = b"\x01*"
 
 
 # --- zone files ------------------------------------------------------------------------
@@ -46,19 +54,38 @@ def load_zone_dir(path: str | Path) -> list[dns.zone.Zone]:
     return [load_zone_file(file) for file in sorted(Path(path).glob("*.zone"))]
 
 
-# --- what the zones say ----------------------------------------------------------------
+# --- the index -------------------------------------------------------------------------
 
-Rdatasets = dict[int, dns.rdataset.Rdataset]
+class RRset(NamedTuple):
+    """The records of one type at one name: rdata in uncompressed wire form, in zone order."""
+
+    rdtype: int
+    ttl: int
+    rdatas: tuple[bytes, ...]
+
+
+Record = tuple[bytes, RRset]        # (owner in wire form, records); the owner keeps its case
+Rdatasets = dict[int, RRset]
+_NODATA: Rdatasets = {}
+
+
+def wire_key(name: dns.name.Name) -> bytes:
+    """The index key of an absolute name: its uncompressed wire form, lower-cased."""
+    return name.to_wire().lower()
+
+
+def _parent(key: bytes) -> bytes:
+    return key[key[0] + 1:]
 
 
 @dataclass(slots=True)
 class _ZoneData:
-    """One zone flattened for lookups: absolute owner names, empty non-terminals, SOA."""
+    """One zone flattened for lookups: owner keys, every existing name (empty non-terminals too), SOA."""
 
-    origin: dns.name.Name
-    soa: dns.rrset.RRset | None = None
-    nodes: dict[dns.name.Name, Rdatasets] = field(default_factory=dict)
-    names: set[dns.name.Name] = field(default_factory=set)   # owners and empty non-terminals
+    origin: bytes
+    soa: Record | None = None
+    nodes: dict[bytes, Rdatasets] = field(default_factory=dict)
+    names: set[bytes] = field(default_factory=set)
     broken: bool = False
 
 
@@ -67,46 +94,48 @@ class Result:
     """The RCODE and the ANSWER and AUTHORITY sections of one authoritative answer."""
 
     rcode: dns.rcode.Rcode
-    answer: list[dns.rrset.RRset] = field(default_factory=list)
-    authority: list[dns.rrset.RRset] = field(default_factory=list)
+    answer: list[Record] = field(default_factory=list)
+    authority: list[Record] = field(default_factory=list)
 
 
-def _absolute(rdataset: dns.rdataset.Rdataset, origin: dns.name.Name) -> dns.rdataset.Rdataset:
-    texts = [rdata.to_text(origin=origin, relativize=False) for rdata in rdataset]
-    return dns.rdataset.from_text_list(rdataset.rdclass, rdataset.rdtype, rdataset.ttl, texts)
+def _rrset(rdataset: dns.rdataset.Rdataset, origin: dns.name.Name, ttl: int | None = None) -> RRset:
+    rdatas = tuple(rdata.to_wire(origin=origin) for rdata in rdataset)  # relative names made absolute
+    return RRset(rdataset.rdtype, rdataset.ttl if ttl is None else ttl, rdatas)
 
 
 def _index_zone(zone: dns.zone.Zone) -> _ZoneData:
     origin = zone.origin
     assert origin is not None, "a served zone needs an origin"
-    data = _ZoneData(origin)
+    data = _ZoneData(wire_key(origin))
+    data.names.add(data.origin)
     for name, node in zone.nodes.items():
-        sets = [rds if not zone.relativize else _absolute(rds, origin) for rds in node.rdatasets]
-        data.nodes[name.derelativize(origin)] = {rds.rdtype: rds for rds in sets if rds.rdclass == _IN}
-    for owner in data.nodes:
-        while owner not in data.names:
-            data.names.add(owner)
-            if owner == origin:
-                break
+        owner = name.derelativize(origin)
+        data.nodes[wire_key(owner)] = {rds.rdtype: _rrset(rds, origin) for rds in node.rdatasets
+                                       if rds.rdclass == _IN}
+        while owner != origin and wire_key(owner) not in data.names:
+            data.names.add(wire_key(owner))
             owner = owner.parent()
-    soa = data.nodes.get(origin, {}).get(dns.rdatatype.SOA)
+    soa = zone.get_rdataset(origin, dns.rdatatype.SOA)
     if soa is not None:  # negative answers carry min(SOA TTL, MINIMUM), RFC 2308 section 3
-        data.soa = dns.rrset.from_rdata_list(origin, min(soa.ttl, soa[0].minimum), list(soa))
+        data.soa = (origin.to_wire(), _rrset(soa, origin, ttl=min(soa.ttl, soa[0].minimum)))
     return data
 
 
-def _lookup(zone: _ZoneData, name: dns.name.Name) -> Rdatasets | None:
-    """The records at ``name`` (wildcard-synthesised if need be); ``None`` for NXDOMAIN."""
-    found = zone.nodes.get(name)
+def _lookup(zone: _ZoneData, key: bytes) -> Rdatasets | None:
+    """The records at ``key`` (wildcard-synthesised if need be); ``None`` for NXDOMAIN."""
+    found = zone.nodes.get(key)
     if found is not None:
         return found
-    if name in zone.names:
-        return {}  # empty non-terminal: NODATA
-    encloser = name.parent()
-    while encloser not in zone.names:
-        encloser = encloser.parent()
-    return zone.nodes.get(_WILD.concatenate(encloser))
+    names = zone.names
+    if key in names:
+        return _NODATA  # empty non-terminal
+    encloser = _parent(key)
+    while encloser not in names:
+        encloser = _parent(encloser)
+    return zone.nodes.get(_WILD + encloser)
 
+
+# --- what the zones say ----------------------------------------------------------------
 
 class Authority:
     """The served zones and the authoritative answer for one (name, type)."""
@@ -114,46 +143,45 @@ class Authority:
     def __init__(self, zones: Iterable[dns.zone.Zone], broken: Iterable[str]) -> None:
         self._zones = {data.origin: data for data in map(_index_zone, zones)}
         for text in broken:
-            origin = dns.name.from_text(text)
+            origin = wire_key(dns.name.from_text(text))
             self._zones[origin] = _ZoneData(origin, broken=True)
 
-    def find(self, name: dns.name.Name) -> _ZoneData | None:
-        """The zone with the longest origin that ``name`` falls under."""
+    def find(self, key: bytes) -> _ZoneData | None:
+        """The zone with the longest origin that the name ``key`` falls under."""
+        zones = self._zones
         while True:
-            data = self._zones.get(name)
-            if data is not None or name == dns.name.root:
+            data = zones.get(key)
+            if data is not None or key == _ROOT:
                 return data
-            name = name.parent()
+            key = _parent(key)
 
-    def resolve(self, qname: dns.name.Name, rdtype: int) -> Result:
+    def resolve(self, qname: bytes, rdtype: int) -> Result:
+        """The answer for ``qname`` (lower-case wire form); answer owners are ``qname`` or a CNAME target."""
         zone = self.find(qname)
         if zone is None:
             return Result(dns.rcode.REFUSED)
         if zone.broken:
             return Result(dns.rcode.SERVFAIL)
-        result, name, seen = Result(dns.rcode.NOERROR), qname, set()
+        result, name, key, seen = Result(dns.rcode.NOERROR), qname, qname, set()
         while True:
-            found = _lookup(zone, name)
+            found = _lookup(zone, key)
             if found is None:
                 result.rcode = dns.rcode.NXDOMAIN
                 return _negative(result, zone)
-            rdataset = found.get(rdtype)
-            cname = found.get(dns.rdatatype.CNAME)
-            if rdataset is not None:
-                return _positive(result, name, rdataset)
+            rrset = found.get(rdtype)
+            if rrset is not None:
+                result.answer.append((name, rrset))
+                return result
+            cname = found.get(_CNAME)
             if cname is None:
                 return _negative(result, zone)  # NODATA
-            result.answer.append(dns.rrset.from_rdata_list(name, cname.ttl, list(cname)))
-            seen.add(name)
-            name = cname[0].target
-            zone = self.find(name)
-            if zone is None or zone.broken or name in seen or len(seen) >= _MAX_CHAIN:
+            result.answer.append((name, cname))
+            seen.add(key)
+            name = cname.rdatas[0]  # the target, as the zone writes it
+            key = name.lower()
+            zone = self.find(key)
+            if zone is None or zone.broken or key in seen or len(seen) >= _MAX_CHAIN:
                 return result  # the chain leaves served data: answer with the chain alone
-
-
-def _positive(result: Result, owner: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> Result:
-    result.answer.append(dns.rrset.from_rdata_list(owner, rdataset.ttl, list(rdataset)))
-    return result
 
 
 def _negative(result: Result, zone: _ZoneData) -> Result:

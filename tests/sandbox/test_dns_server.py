@@ -19,13 +19,17 @@ import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 import dns.zone
 import pytest
 
 from hunter.sandbox.dns import (
     Fault, FaultPlan, SandboxDns, load_zone_dir, load_zone_file, running,
 )
+from hunter.sandbox.dns_zones import Authority, wire_key
 
 SHARED = Path(os.environ.get("HUNTER_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
 ZONE_DIR = SHARED / "data" / "dns" / "zones"
@@ -100,6 +104,62 @@ def test_every_fixture_zone_is_covered(zones: list[dns.zone.Zone]) -> None:
     origins = {zone.origin for zone in zones} - {dns.name.from_text("faults.test")}
     asked = [dns.name.from_text(entry["qname"]) for entry in EXPECTED]
     assert all(any(name.is_subdomain(origin) for name in asked) for origin in origins)
+
+
+def dnspython_reply(authority: Authority, message: dns.message.Message, limit: int) -> dns.message.Message:
+    """The reply as the server rendered it before the hand-written renderer: the same records, dnspython's renderer."""
+    question = message.question[0]
+    result = authority.resolve(wire_key(question.name), question.rdtype)
+    reply = dns.message.make_response(message, our_payload=1232)
+    reply.set_rcode(result.rcode)
+    reply.flags |= dns.flags.AA if result.rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) else 0
+    for section, records in ((reply.answer, result.answer), (reply.authority, result.authority)):
+        for owner, rrset in records:
+            name = question.name if owner == wire_key(question.name) else dns.name.from_wire(owner, 0)[0]
+            rdatas = [dns.rdata.from_wire(dns.rdataclass.IN, rrset.rdtype, r, 0, len(r)) for r in rrset.rdatas]
+            section.append(dns.rrset.from_rdata_list(name, rrset.ttl, rdatas))
+    try:
+        return dns.message.from_wire(reply.to_wire(max_size=limit))
+    except dns.exception.TooBig:
+        reply.flags |= dns.flags.TC
+        reply.answer, reply.authority = [], []
+        return dns.message.from_wire(reply.to_wire(max_size=limit))
+
+
+def ttls(message: dns.message.Message) -> list[list[tuple[str, int, int]]]:
+    return [[(r.name.to_text().lower(), r.rdtype, r.ttl) for r in section] for section in message.sections]
+
+
+@pytest.mark.parametrize("entry", EXPECTED, ids=lambda e: f"{e['qname']}{e['qtype']}")
+def test_hand_rendered_reply_has_the_rrsets_dnspython_renders(zones: list[dns.zone.Zone], entry: dict) -> None:
+    """Same header, rrsets, TTLs, EDNS and truncation as dnspython's renderer, for every reference query."""
+    server, authority = SandboxDns(zones, broken_zones=("broken.test",)), Authority(zones, ["broken.test"])
+    for name in (entry["qname"], entry["qname"].upper()):
+        for edns, payload, transport, limit in ((False, 0, "udp", 512), (0, 4096, "udp", 4096),
+                                                (0, 1232, "tcp", 65535)):
+            message = query(name, entry["qtype"], edns=edns, payload=payload or 1232)
+            reply = dns.message.from_wire(server.handle(message.to_wire(), transport)[0])
+            expected = dnspython_reply(authority, message, limit)
+            assert reply == expected and reply.question[0].name.to_text() == message.question[0].name.to_text()
+            assert (reply.flags, reply.rcode(), reply.edns, reply.payload) == (
+                expected.flags, expected.rcode(), expected.edns, expected.payload)
+            assert ttls(reply) == ttls(expected)
+
+
+async def test_names_with_escapes_and_any_case() -> None:
+    """Labels holding spaces, dots, '%' or non-ASCII bytes match byte for byte, ASCII letters in any case."""
+    zone = dns.zone.from_text("@ 60 IN SOA ns host 1 2 3 4 5\n@ 60 IN NS ns\n"
+                              'macro%percent\\032\\032space 60 IN TXT "spaces"\n\\200\\255 60 IN A 192.0.2.1\n'
+                              "A\\.b 60 IN A 192.0.2.2\n", origin="esc.test.")
+    async with SandboxDns([zone]) as server:
+        spaced = await udp(server, query("MACRO%Percent\\032\\032space.esc.test", "TXT"))
+        assert answers(spaced) == {'MACRO%Percent\\032\\032space.esc.test. TXT "spaces"'}
+        assert answers(await udp(server, query("\\200\\255.ESC.test", "A"))) == {"\\200\\255.ESC.test. A 192.0.2.1"}
+        assert answers(await udp(server, query("a\\.B.esc.test", "A"))) == {"a\\.B.esc.test. A 192.0.2.2"}
+        assert (await udp(server, query("a.b.esc.test", "A"))).rcode() == dns.rcode.NXDOMAIN
+        assert (await udp(server, query("\\201\\255.esc.test", "A"))).rcode() == dns.rcode.NXDOMAIN
+        assert server.stats[("macro%percent\\032\\032space.esc.test", "TXT", "udp")] == 1
+        assert server.stats[("a\\.b.esc.test", "A", "udp")] == 1
 
 
 # --- protocol behaviour ----------------------------------------------------------------
