@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ..errors import HunterError
 from ..settings import Settings
 from . import demo as demo_cmd
-from . import logs, loop
+from . import logs, loop, output
 from . import scan as scan_cmd
 from .render import print_analysis
 
@@ -70,7 +70,7 @@ def analyze(
         raise fail(str(exc)) from None
     for result in results:
         if json_out:
-            sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            sys.stdout.write(output.to_json(result) + "\n")
         else:
             print_analysis(result)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from pathlib import Path
 from typing import IO, Protocol
@@ -21,7 +20,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_json(analysis: Analysis) -> str:
-    return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    """One compact JSON object (UTF-8 text, not \\u-escaped), serialised by pydantic-core."""
+    return analysis.model_dump_json()
 
 
 def flatten(a: Analysis) -> dict[str, object]:
