@@ -40,10 +40,27 @@ class Settings(BaseSettings):
     dns_dkim_selectors: CommaList = DEFAULT_DKIM_SELECTORS
 
     rules_dir: Path | None = None
+    sales_config: Path | None = None          # YAML with partner name, offers and prices
+
+    import_max_rows: int = Field(200_000, ge=1)
+    import_max_bytes: int = Field(50 * 1024 * 1024, ge=1)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    api_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    jobs_concurrency: int = Field(50, ge=1, le=1000)
 
     enrichment_enabled: bool = False
-    database_url: SecretStr | None = None
+    database_url: SecretStr | None = None     # default: SQLite file data_dir/hunter.db
     redis_url: SecretStr | None = None
+
+    def database(self) -> str:
+        """The database URL to use (a secret: never log it unmasked; see store.db.safe_url)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        from .store.db import sqlite_url
+
+        return sqlite_url(self.data_dir)
 
     @field_validator("dns_nameservers", "dns_fallback_nameservers", "dns_dkim_selectors", mode="before")
     @classmethod

@@ -17,6 +17,8 @@ CORE_FORBIDDEN = {
     "rules": EDGES + ("analysis", "dns", "scoring", "pipeline"),
     "pipeline": EDGES,
     "model": EDGES + ("dns", "analysis", "scoring", "pipeline"),
+    "changes": EDGES + ("dns", "analysis", "scoring", "pipeline"),
+    "sales": EDGES + ("dns", "analysis", "pipeline"),
 }
 
 
