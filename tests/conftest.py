@@ -37,3 +37,42 @@ def world() -> Iterator[SandboxDns]:
 def world_settings(world: SandboxDns) -> Settings:
     """Settings naming only the sandbox, with short timeouts so failure paths stay fast."""
     return Settings(dns_nameservers=(world.address,), dns_timeout=0.3, dns_domain_time_limit=10)
+
+
+# --- databases -------------------------------------------------------------------------------
+# Every database test runs on SQLite AND PostgreSQL (127.0.0.1:5432, trust auth).  In CI
+# (CI=true) PostgreSQL is required: if it cannot be reached the tests fail, never skip.
+
+import uuid  # noqa: E402
+
+import sqlalchemy  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("HUNTER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hunter_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    except sqlalchemy.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise RuntimeError(f"PostgreSQL is required in CI and is not reachable: {exc}") from exc
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (required in CI)")
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """An empty database (no tables) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hunter.db'}"
+    else:
+        yield from _postgres_database()

@@ -1,0 +1,35 @@
+"""Scan stored leads: analyse, keep the scan with its evidence, record what changed.
+
+The one place that joins ``analyze`` with the store; jobs, the API and the CLI call it.
+The caller owns the transaction (repositories never commit).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .. import changes
+from ..model import Analysis
+from ..pipeline import Context, analyze
+from ..store.changes import ChangeRepository
+from ..store.models import Lead, Scan
+from ..store.scans import ScanRepository
+
+
+async def scan_lead(ctx: Context, session: Session, lead: Lead, *, rescan: bool = False,
+                    job_id: str | None = None) -> tuple[Scan, list[changes.Change]]:
+    """Analyse ``lead.domain`` and store the result; returns the scan and its change events."""
+    analysis = await analyze(lead.domain, ctx, rescan=rescan)
+    return store_analysis(session, lead, analysis, job_id=job_id)
+
+
+def store_analysis(session: Session, lead: Lead, analysis: Analysis, *,
+                   job_id: str | None = None) -> tuple[Scan, list[changes.Change]]:
+    scans = ScanRepository(session)
+    before = scans.latest(lead.id)
+    previous = scans.analysis_of(before) if before is not None else None
+    scan = scans.add(lead.id, analysis, job_id=job_id)
+    events = changes.diff(previous, analysis)
+    if events:
+        ChangeRepository(session).add_many(lead.id, scan.id, [(e.kind, e.before, e.after) for e in events])
+    return scan, events

@@ -1,0 +1,189 @@
+"""SQLAlchemy 2 models: leads, scans with their evidence, change history, imports, jobs, tokens.
+
+The lead row carries a copy of its current verdict (provider, segment, priority, score …) so
+that the lead list can filter and sort 100 000 leads on indexed columns; the full analysis
+object of every scan is kept in ``scans.analysis`` (JSON) with its rules version, so any
+verdict can be explained and re-derived.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+# JSONB on PostgreSQL (indexable, ``||`` and equality: used to merge contacts/tags in SQL);
+# plain JSON (text) on SQLite.  Migrations use the same type (see migrations/versions/0001).
+JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+# Every constraint gets a predictable name, so later (SQLite batch) migrations can drop it.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON_TYPE, list[Any]: JSON_TYPE,
+                           datetime: DateTime(timezone=True)}
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    company: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(300))        # file name, "api", "cli" …
+    contacts: Mapped[list[Any]] = mapped_column(default=list)       # [{"email": …, "name": …}]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # the current verdict (copied from the latest scan; null until the first scan)
+    last_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", use_alter=True,
+                                                                name="fk_leads_last_scan"))
+    scanned_at: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(20))
+    provider_key: Mapped[str | None] = mapped_column(String(60))
+    provider_kind: Mapped[str | None] = mapped_column(String(20))
+    local_provider: Mapped[str | None] = mapped_column(String(100))
+    gateway_key: Mapped[str | None] = mapped_column(String(60))
+    segment: Mapped[str | None] = mapped_column(String(30))
+    priority: Mapped[str | None] = mapped_column(String(2))
+    score: Mapped[int | None]
+    tenant_size: Mapped[str | None] = mapped_column(String(20))
+    m365_tenant: Mapped[str | None] = mapped_column(String(253))
+    dmarc_policy: Mapped[str | None] = mapped_column(String(20))
+    rules_version: Mapped[str | None] = mapped_column(String(100))
+
+    scans: Mapped[list[Scan]] = relationship(back_populates="lead", foreign_keys="Scan.lead_id",
+                                             order_by="Scan.id.desc()", lazy="raise")
+
+    __table_args__ = (
+        Index("ix_leads_priority_score", "priority", "score", "id"),
+        Index("ix_leads_score", "score", "id"),
+        Index("ix_leads_provider_key", "provider_key", "score"),
+        Index("ix_leads_provider_kind", "provider_kind", "score"),
+        Index("ix_leads_segment", "segment", "score"),
+        Index("ix_leads_gateway_key", "gateway_key"),
+        Index("ix_leads_local_provider", "local_provider"),
+        Index("ix_leads_status", "status"),
+        Index("ix_leads_tenant_size", "tenant_size"),
+        Index("ix_leads_scanned_at", "scanned_at"),
+        Index("ix_leads_company", "company"),
+    )
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    scanned_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    rules_version: Mapped[str | None] = mapped_column(String(100))
+    job_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    analysis: Mapped[dict[str, Any]]                                # the whole contract object
+
+    lead: Mapped[Lead] = relationship(back_populates="scans", foreign_keys=[lead_id], lazy="raise")
+
+
+class ChangeEvent(Base):
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))     # provider_moved, gateway_added, …
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_change_events_lead", "lead_id", "id"),)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))   # running, done, failed
+    imported: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportRow(Base):
+    __tablename__ = "import_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    row: Mapped[int]
+    value: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))  # imported, duplicate, rejected
+    reason: Mapped[str | None] = mapped_column(Text)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_import_rows_batch", "batch_id", "row"),)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)   # uuid4 text
+    kind: Mapped[str] = mapped_column(String(20))                   # scan, rescan, import
+    status: Mapped[str] = mapped_column(String(20))                 # queued, running, done, failed, cancelled
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)     # e.g. an import's counts
+
+    __table_args__ = (Index("ix_jobs_status", "status", "created_at"),)
+
+
+class JobItem(Base):
+    """One unit of a job (a lead to scan).  ``state`` moves pending -> done|failed in the same
+    transaction that stores the unit's result, so a restart resumes without losing or
+    duplicating a domain."""
+
+    __tablename__ = "job_items"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_job_items_pending", "job_id", "state", "seq"),)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))                   # viewer, sales, admin
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex; the token is never stored
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+__all__ = ["ApiToken", "Base", "ChangeEvent", "ImportBatch", "ImportRow", "Job", "JobItem",
+           "Lead", "Scan"]
