@@ -14,14 +14,20 @@ from pydantic import ValidationError
 from ..errors import HunterError
 from ..settings import Settings
 from . import demo as demo_cmd
+from . import leads as leads_cmd
 from . import logs, loop, output
 from . import scan as scan_cmd
+from . import serve as serve_cmd
 from .render import print_analysis
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Hunter: who hosts a company's e-mail, how well it is protected, and what to sell.")
 sandbox_app = typer.Typer(no_args_is_help=True, help="Local stand-ins of external systems.")
 app.add_typer(sandbox_app, name="sandbox")
+app.command("import")(leads_cmd.import_file)
+app.add_typer(leads_cmd.db_app, name="db")
+app.command("serve")(serve_cmd.serve)
+app.add_typer(serve_cmd.token_app, name="token")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]

@@ -7,47 +7,16 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Protocol
 
+from ..exports import COLUMNS, FORMULA_START, flatten, safe_cell
 from ..model import Analysis
 
-COLUMNS = (
-    "domain", "input", "status", "reason", "provider_key", "provider_name", "provider_kind",
-    "provider_confidence", "local_provider", "gateway", "mx", "spf_present", "spf_valid", "spf_all",
-    "spf_lookups", "dmarc_policy", "dmarc_coverage", "dmarc_source", "dkim_selectors",
-    "m365_detected", "m365_tenant", "tenant_size", "score", "segment", "priority",
-    "priority_label", "reasons", "infrastructure_summary",
-)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["COLUMNS", "FORMULA_START", "CsvWriter", "JsonlWriter", "XlsxWriter", "flatten",
+           "safe_cell", "summary", "to_json"]
 
 
 def to_json(analysis: Analysis) -> str:
     """One compact JSON object (UTF-8 text, not \\u-escaped), serialised by pydantic-core."""
     return analysis.model_dump_json()
-
-
-def flatten(a: Analysis) -> dict[str, object]:
-    """One flat row for spreadsheets."""
-    return {
-        "domain": a.domain, "input": a.input, "status": a.status, "reason": a.reason,
-        "provider_key": a.provider.key, "provider_name": a.provider.name,
-        "provider_kind": a.provider.kind, "provider_confidence": a.provider.confidence,
-        "local_provider": a.local_provider, "gateway": a.gateway.name if a.gateway else None,
-        "mx": " ".join(f"{m.preference}:{m.host}" for m in a.mx),
-        "spf_present": a.spf.present, "spf_valid": a.spf.valid, "spf_all": a.spf.all,
-        "spf_lookups": a.spf.lookups, "dmarc_policy": a.dmarc.policy,
-        "dmarc_coverage": a.dmarc.coverage, "dmarc_source": a.dmarc.source,
-        "dkim_selectors": " ".join(a.dkim.selectors), "m365_detected": a.m365.detected,
-        "m365_tenant": a.m365.tenant, "tenant_size": a.tenant_size.value, "score": a.score,
-        "segment": a.segment, "priority": a.priority, "priority_label": a.priority_label,
-        "reasons": "; ".join(f"{r.text} ({r.points:+d})" for r in a.reasons),
-        "infrastructure_summary": a.infrastructure_summary,
-    }
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas (CSV/formula injection): text starting =,+,-,@ gets a '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 class Writer(Protocol):

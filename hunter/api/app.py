@@ -1,0 +1,70 @@
+"""The HTTP API: ``create_app(settings)``; the lifespan opens the database, the analysis
+``Context``, the sales configuration and the job runner once, and closes them at shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..jobs.inprocess import InProcessRunner
+from ..sales.config import load_config
+from ..settings import Settings
+from ..store.db import make_engine, session_factory
+from ..wiring import build_context
+from . import errors
+from .deps import Services
+from .limits import BodyLimit
+from .routes import analyze, exports, health, imports, jobs, leads, scans, tokens
+
+log = logging.getLogger("hunter.api")
+PREFIX = "/api/v1"
+JSON_BODY_LIMIT = 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024
+RUNNER_CLOSE_TIMEOUT = 10.0
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="Hunter API", version="1", lifespan=_lifespan(settings),
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs", redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=f"{PREFIX}/docs/oauth2-redirect",
+                  description="Lead intelligence from public DNS. See docs/api.md.")
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (leads, analyze, scans, jobs, exports, tokens):
+        app.include_router(module.router, prefix=PREFIX)
+    app.include_router(imports.router, prefix=PREFIX)
+    app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT,
+                       paths={f"{PREFIX}/imports": settings.api_upload_max_bytes + MULTIPART_OVERHEAD})
+    return app
+
+
+def _lifespan(settings: Settings):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = _open(settings)
+        app.state.services = services
+        try:
+            services.runner.resume_pending()
+            yield
+        finally:
+            await _close(services)
+    return lifespan
+
+
+def _open(settings: Settings) -> Services:
+    engine = make_engine(settings.database())
+    sessions = session_factory(engine)
+    context = build_context(settings)
+    runner = InProcessRunner(sessions, lambda: build_context(settings),
+                             concurrency=settings.jobs_concurrency)
+    return Services(settings=settings, engine=engine, sessions=sessions, context=context,
+                    sales_config=load_config(settings.sales_config), runner=runner)
+
+
+async def _close(services: Services) -> None:
+    services.runner.close(RUNNER_CLOSE_TIMEOUT)
+    await services.context.resolver.aclose()
+    services.engine.dispose()

@@ -1,0 +1,160 @@
+"""Spreadsheet rows: one model for the lead list, the API exports and the command line.
+
+``flatten`` turns an analysis object into one flat row (``COLUMNS``); ``LeadView`` is a stored
+lead's current verdict as the lead list shows it (provider and gateway names from the
+catalogue, the priority label from the scoring rules, exactly as ``scoring.score`` labels it);
+``export_row`` joins the two for the CSV and XLSX exports.  ``safe_cell`` neutralises formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .model import Analysis
+from .rules.catalogue import Catalogue
+from .scoring.rules import ScoringRules
+from .store.models import Lead
+
+COLUMNS = (
+    "domain", "input", "status", "reason", "provider_key", "provider_name", "provider_kind",
+    "provider_confidence", "local_provider", "gateway", "mx", "spf_present", "spf_valid", "spf_all",
+    "spf_lookups", "dmarc_policy", "dmarc_coverage", "dmarc_source", "dkim_selectors",
+    "m365_detected", "m365_tenant", "tenant_size", "score", "segment", "priority",
+    "priority_label", "reasons", "infrastructure_summary",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Names of the provider keys that are not catalogue entries (as analysis.provider names them).
+SPECIAL_PROVIDERS = {"self_hosted": "Own mail server", "none": "No mail", "unknown": "Unknown"}
+LEAD_COLUMNS = (
+    "id", "domain", "company", "provider_key", "provider_name", "provider_kind", "local_provider",
+    "gateway_key", "gateway", "segment", "priority", "priority_label", "score", "tenant_size",
+    "status", "scanned_at",
+)
+DETAIL_COLUMNS = tuple(c for c in COLUMNS if c not in LEAD_COLUMNS)
+EXPORT_COLUMNS = LEAD_COLUMNS + DETAIL_COLUMNS
+
+
+def flatten(a: Analysis) -> dict[str, object]:
+    """One flat row for spreadsheets."""
+    return {
+        "domain": a.domain, "input": a.input, "status": a.status, "reason": a.reason,
+        "provider_key": a.provider.key, "provider_name": a.provider.name,
+        "provider_kind": a.provider.kind, "provider_confidence": a.provider.confidence,
+        "local_provider": a.local_provider, "gateway": a.gateway.name if a.gateway else None,
+        "mx": " ".join(f"{m.preference}:{m.host}" for m in a.mx),
+        "spf_present": a.spf.present, "spf_valid": a.spf.valid, "spf_all": a.spf.all,
+        "spf_lookups": a.spf.lookups, "dmarc_policy": a.dmarc.policy,
+        "dmarc_coverage": a.dmarc.coverage, "dmarc_source": a.dmarc.source,
+        "dkim_selectors": " ".join(a.dkim.selectors), "m365_detected": a.m365.detected,
+        "m365_tenant": a.m365.tenant, "tenant_size": a.tenant_size.value, "score": a.score,
+        "segment": a.segment, "priority": a.priority, "priority_label": a.priority_label,
+        "reasons": "; ".join(f"{r.text} ({r.points:+d})" for r in a.reasons),
+        "infrastructure_summary": a.infrastructure_summary,
+    }
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas (CSV/formula injection): text starting =,+,-,@,TAB,CR gets a '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+# --- a stored lead as the list shows it ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LeadView:
+    id: int
+    domain: str
+    company: str | None
+    provider_key: str | None
+    provider_name: str | None
+    provider_kind: str | None
+    local_provider: str | None
+    gateway_key: str | None
+    gateway: str | None
+    segment: str | None
+    priority: str | None
+    priority_label: str | None
+    score: int | None
+    tenant_size: str | None
+    status: str | None
+    scanned_at: datetime | None
+
+    def row(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def provider_name(catalogue: Catalogue, key: str | None) -> str | None:
+    if key is None:
+        return None
+    entry = catalogue.get(key)
+    return entry.name if entry is not None else SPECIAL_PROVIDERS.get(key, key)
+
+
+def priority_label(rules: ScoringRules, priority: str | None, segment: str | None) -> str | None:
+    """The label ``scoring.score`` gives: the priority's, else the segment's (English)."""
+    if priority in rules.priorities:
+        return rules.priorities[priority].en
+    if segment in rules.segments:
+        return rules.segments[segment].en
+    return None
+
+
+def view(lead: Lead, *, catalogue: Catalogue, rules: ScoringRules) -> LeadView:
+    return LeadView(
+        id=lead.id, domain=lead.domain, company=lead.company, provider_key=lead.provider_key,
+        provider_name=provider_name(catalogue, lead.provider_key), provider_kind=lead.provider_kind,
+        local_provider=lead.local_provider, gateway_key=lead.gateway_key,
+        gateway=provider_name(catalogue, lead.gateway_key), segment=lead.segment,
+        priority=lead.priority, priority_label=priority_label(rules, lead.priority, lead.segment),
+        score=lead.score, tenant_size=lead.tenant_size, status=lead.status, scanned_at=lead.scanned_at,
+    )
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+def export_row(lead: LeadView, analysis: Analysis | None) -> list[object]:
+    """One export row (``EXPORT_COLUMNS``), formulas neutralised."""
+    values = lead.row()
+    values["scanned_at"] = lead.scanned_at.isoformat(timespec="seconds") if lead.scanned_at else None
+    details = flatten(analysis) if analysis is not None else {}
+    values.update({column: details.get(column) for column in DETAIL_COLUMNS})
+    return [safe_cell(values[column]) for column in EXPORT_COLUMNS]
+
+
+def csv_chunks(rows: Iterable[list[object]], *, every: int = 500) -> Iterator[str]:
+    """CSV text in chunks: a UTF-8 BOM (for Excel), the header, then the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % every == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def write_xlsx(rows: Iterable[list[object]], path: Path, *, sheet: str = "Leads") -> None:
+    """Stream ``rows`` into a write-only workbook at ``path``."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    page = book.create_sheet(sheet)
+    page.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        page.append(row)
+    book.save(path)
