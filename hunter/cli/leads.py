@@ -9,25 +9,17 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional, TextIO
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import leadfile
-from ..errors import HunterError
 from ..flows.import_leads import ImportResult, RejectedRow, import_leads
-from ..settings import Settings
 from ..store import db, migrate
 from ..store.imports import ImportRepository
-from . import logs
+from .startup import build_settings, describe, errors, fail
 
-DEFAULT_MAX_ROWS = 200_000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 SHOWN_REJECTED = 20
 PAGE = 1_000
 NOT_INITIALISED = "database not initialised: run `hunter db upgrade`"
@@ -41,16 +33,15 @@ def import_file(
     source: Annotated[Optional[str], typer.Option("--source", help="Where the leads came from (default: the file name).")] = None,
 ) -> None:
     """Import a lead list: one lead per domain; duplicates merged, every bad row named."""
-    settings = _settings()
+    settings = build_settings()
     url = settings.database()
-    with _errors(url):
+    with errors(url):
         if migrate.current(url) is None:
-            raise _fail(f"{NOT_INITIALISED} ({describe(url)})")
-        rows = leadfile.read(file, max_rows=_limit(settings, "import_max_rows", DEFAULT_MAX_ROWS),
-                             max_bytes=_limit(settings, "import_max_bytes", DEFAULT_MAX_BYTES))
+            raise fail(f"{NOT_INITIALISED} ({describe(url)})")
+        rows = leadfile.read(file, max_rows=settings.import_max_rows, max_bytes=settings.import_max_bytes)
         result = _run(url, rows, source=source or _source_name(file))
     if json_out:
-        with _errors(url):
+        with errors(url):
             write_json(result, _all_rejected(url, result), sys.stdout)
     else:
         typer.echo(summary(result, source=source or _source_name(file)))
@@ -59,8 +50,8 @@ def import_file(
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Create the database or bring its schema to the latest revision."""
-    url = _settings().database()
-    with _errors(url):
+    url = build_settings().database()
+    with errors(url):
         migrate.upgrade(url)
         revision = migrate.current(url)
     typer.echo(f"database at revision {revision} ({describe(url)})")
@@ -76,12 +67,6 @@ def _run(url: str, rows: Iterable[leadfile.LeadRow], *, source: str) -> ImportRe
             return import_leads(session, rows, source=source, checkpoint=session.commit)
     finally:
         engine.dispose()
-
-
-def _limit(settings: Settings, name: str, default: int) -> int:
-    """``HUNTER_IMPORT_MAX_ROWS`` / ``HUNTER_IMPORT_MAX_BYTES`` once Settings has them."""
-    value = getattr(settings, name, None)
-    return int(value) if value else default
 
 
 def _source_name(file: str) -> str:
@@ -129,47 +114,3 @@ def summary(result: ImportResult, *, source: str) -> str:
     if more > 0:
         lines.append(f"  … and {more} more (hunter import --json lists them)")
     return "\n".join(lines)
-
-
-def describe(url: str) -> str:
-    """``sqlite: /data/hunter.db`` or the URL with its password masked."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return f"sqlite: {parsed.database or ':memory:'}"
-    return f"{parsed.get_backend_name()}: {db.safe_url(url)}"
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise _fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
-    logs.configure(settings.log_level)
-    return settings
-
-
-@contextmanager
-def _errors(url: str) -> Iterator[None]:
-    """Hunter's errors and database failures as ``error: …``, exit 2, never the password."""
-    try:
-        yield
-    except HunterError as exc:
-        raise _fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        raise _fail(f"database {describe(url)}: {_reason(exc, url)}") from None
-
-
-def _reason(exc: SQLAlchemyError, url: str) -> str:
-    """The driver's first line, with the password scrubbed should the driver echo it."""
-    orig = getattr(exc, "orig", None) or exc
-    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    password = make_url(url).password
-    return text.replace(str(password), "***") if password else text

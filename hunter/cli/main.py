@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from pydantic import ValidationError
 
 from ..errors import HunterError
-from ..settings import Settings
 from . import demo as demo_cmd
 from . import leads as leads_cmd
-from . import logs, loop, output
+from . import loop, output
 from . import scan as scan_cmd
 from . import serve as serve_cmd
+from . import stored as stored_cmd
 from .render import print_analysis
+from .startup import build_settings, fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Hunter: who hosts a company's e-mail, how well it is protected, and what to sell.")
@@ -28,36 +28,14 @@ app.command("import")(leads_cmd.import_file)
 app.add_typer(leads_cmd.db_app, name="db")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.token_app, name="token")
+app.command("rescan")(stored_cmd.rescan)
+app.add_typer(stored_cmd.leads_app, name="leads")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]
 FallbackOpt = Annotated[Optional[list[str]], typer.Option(
     "--fallback-nameserver", help="Fallback resolver ip[:port], used only when the primaries fail; repeatable.")]
 TimeoutOpt = Annotated[Optional[float], typer.Option("--timeout", help="Seconds per DNS attempt.")]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def build_settings(nameserver: list[str] | None, fallback: list[str] | None,
-                   timeout: float | None = None, **extra: object) -> Settings:
-    overrides: dict[str, object] = dict(extra)
-    if nameserver:
-        overrides["dns_nameservers"] = tuple(nameserver)
-    if fallback:
-        overrides["dns_fallback_nameservers"] = tuple(fallback)
-    if timeout is not None:
-        overrides["dns_timeout"] = timeout
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise fail(f"setting {where}: {first['msg']}") from None
-    logs.configure(settings.log_level)
-    return settings
 
 
 @app.command()

@@ -11,6 +11,7 @@ from ..settings import Settings
 from ..store import migrate
 from ..store.db import make_engine, session_factory
 from ..store.tokens import ROLES, TokenRepository
+from .startup import build_settings, fail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -26,8 +27,6 @@ def serve(
     import uvicorn
 
     from ..api import create_app
-    from .main import build_settings, fail
-
     settings = build_settings(None, None)
     try:
         if migrate_db:
@@ -46,8 +45,6 @@ def create_token(
     name: Annotated[Optional[str], typer.Option(help="A label (who or what uses it).")] = None,
 ) -> None:
     """Issue an API token and print it (only the token, one line; it is not shown again)."""
-    from .main import build_settings, fail
-
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}")
     settings = build_settings(None, None)

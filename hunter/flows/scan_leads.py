@@ -16,10 +16,22 @@ from ..store.models import Lead, Scan
 from ..store.scans import ScanRepository
 
 
-async def scan_lead(ctx: Context, session: Session, lead: Lead, *, rescan: bool = False,
+async def scan_lead(ctx: Context, session: Session, lead_id: int, *, rescan: bool = False,
                     job_id: str | None = None) -> tuple[Scan, list[changes.Change]]:
-    """Analyse ``lead.domain`` and store the result; returns the scan and its change events."""
-    analysis = await analyze(lead.domain, ctx, rescan=rescan)
+    """Analyse the lead's domain and store the result; returns the scan and its change events.
+
+    No database connection is held while DNS answers are awaited: the read that finds the
+    domain is ended before the analysis, and the writes happen after it.
+    """
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise LookupError(f"lead {lead_id} no longer exists")
+    domain = lead.domain
+    session.rollback()                  # nothing written yet: just return the connection
+    analysis = await analyze(domain, ctx, rescan=rescan)
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise LookupError(f"lead {lead_id} was deleted during its scan")
     return store_analysis(session, lead, analysis, job_id=job_id)
 
 

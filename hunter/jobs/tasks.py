@@ -5,9 +5,9 @@ An item task is ``async def task(ctx, session, job, item) -> None``.  It does th
 the result together with the item's ``done`` state, so a result is stored exactly once.
 
 Rules for a task (STYLE.md §9): take ids and JSON only (``job.params``), call one flow, never
-wait on another task, raise to mark the item failed.  The runner preloads the item's lead, so
-``session.get(Lead, item.lead_id)`` costs no query; touch the database again only *after* the
-slow awaits, so no connection is held while DNS answers are awaited.  Under Celery the kind
+wait on another task, raise to mark the item failed.  Hold no database connection across a slow await
+(end the read transaction first, as ``flows.scan_leads.scan_lead`` does): concurrent items
+would otherwise exhaust the connection pool.  Under Celery the kind
 ``scan`` is the task named ``hunter.scan`` (see ``celery_name``).
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..flows import scan_leads
 from ..pipeline import Context
-from ..store.models import Job, JobItem, Lead
+from ..store.models import Job, JobItem
 
 ItemTask = Callable[[Context, Session, Job, JobItem], Awaitable[None]]
 
@@ -27,10 +27,7 @@ ItemTask = Callable[[Context, Session, Job, JobItem], Awaitable[None]]
 async def scan(ctx: Context, session: Session, job: Job, item: JobItem) -> None:
     """Analyse the item's lead and store the scan and its change events (``params.rescan``
     bypasses the DNS cache)."""
-    lead = session.get(Lead, item.lead_id)
-    if lead is None:
-        raise LookupError(f"lead {item.lead_id} no longer exists")
-    await scan_leads.scan_lead(ctx, session, lead, rescan=bool(job.params.get("rescan", False)),
+    await scan_leads.scan_lead(ctx, session, item.lead_id, rescan=bool(job.params.get("rescan", False)),
                                job_id=job.id)
 
 

@@ -150,6 +150,26 @@ def test_a_scan_job_stores_one_scan_per_lead(sessions: Sessions, start,
     assert scans[ids[0]].analysis["provider"]["key"] != "unknown"
 
 
+def test_slow_dns_never_holds_a_database_connection(database_url: str, start, world,
+                                                    world_settings: Settings) -> None:
+    """More concurrent items than the pool has connections, each waiting on slow DNS: an item
+    must not keep a connection while it waits (regression: the pool ran dry)."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    engine.pool._max_overflow, engine.pool._pool.maxsize = 0, 2      # a pool of 2
+    sessions = session_factory(engine)
+    ids = add_leads(sessions, SANDBOX_DOMAINS)
+    runner = InProcessRunner(sessions, lambda: build_context(world_settings), concurrency=12)
+    world.latency = 0.2
+    try:
+        status = finished(runner, runner.submit("scan", {"rescan": True}, lead_ids=ids))
+    finally:
+        world.latency = 0.0
+        runner.close(timeout=5)
+        engine.dispose()
+    assert (status.status, status.done, status.failed) == ("done", len(ids), 0)
+
+
 def test_jobs_run_one_at_a_time_in_submission_order(sessions: Sessions, start) -> None:
     calls: list[int] = []
     first, second = add_leads(sessions, numbered(3)), add_leads(sessions, ["x.test", "y.test"])
