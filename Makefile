@@ -14,7 +14,7 @@ $(BIN)/hunter: pyproject.toml
 setup: $(BIN)/hunter
 
 demo: setup  ## analyse the bundled sample leads against the sandbox DNS
-	$(BIN)/hunter demo
+	$(BIN)/hunter demo --serve
 
 test: setup  ## run the whole test suite
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

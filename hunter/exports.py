@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from .model import Analysis
 from .rules.catalogue import Catalogue
 from .scoring.rules import ScoringRules
 from .store.models import Lead
@@ -39,22 +39,27 @@ DETAIL_COLUMNS = tuple(c for c in COLUMNS if c not in LEAD_COLUMNS)
 EXPORT_COLUMNS = LEAD_COLUMNS + DETAIL_COLUMNS
 
 
-def flatten(a: Analysis) -> dict[str, object]:
-    """One flat row for spreadsheets."""
+def flatten(a: dict[str, Any]) -> dict[str, object]:
+    """One flat row for spreadsheets, from the analysis object's JSON form (as stored with
+    every scan, so exports need not rebuild 100 000 models; callers holding an ``Analysis``
+    pass ``analysis.model_dump(mode="json")``)."""
+    provider, spf, dmarc = a["provider"], a["spf"], a["dmarc"]
     return {
-        "domain": a.domain, "input": a.input, "status": a.status, "reason": a.reason,
-        "provider_key": a.provider.key, "provider_name": a.provider.name,
-        "provider_kind": a.provider.kind, "provider_confidence": a.provider.confidence,
-        "local_provider": a.local_provider, "gateway": a.gateway.name if a.gateway else None,
-        "mx": " ".join(f"{m.preference}:{m.host}" for m in a.mx),
-        "spf_present": a.spf.present, "spf_valid": a.spf.valid, "spf_all": a.spf.all,
-        "spf_lookups": a.spf.lookups, "dmarc_policy": a.dmarc.policy,
-        "dmarc_coverage": a.dmarc.coverage, "dmarc_source": a.dmarc.source,
-        "dkim_selectors": " ".join(a.dkim.selectors), "m365_detected": a.m365.detected,
-        "m365_tenant": a.m365.tenant, "tenant_size": a.tenant_size.value, "score": a.score,
-        "segment": a.segment, "priority": a.priority, "priority_label": a.priority_label,
-        "reasons": "; ".join(f"{r.text} ({r.points:+d})" for r in a.reasons),
-        "infrastructure_summary": a.infrastructure_summary,
+        "domain": a["domain"], "input": a["input"], "status": a["status"], "reason": a.get("reason"),
+        "provider_key": provider["key"], "provider_name": provider["name"],
+        "provider_kind": provider["kind"], "provider_confidence": provider["confidence"],
+        "local_provider": a.get("local_provider"),
+        "gateway": a["gateway"]["name"] if a.get("gateway") else None,
+        "mx": " ".join(f"{m['preference']}:{m['host']}" for m in a.get("mx", [])),
+        "spf_present": spf["present"], "spf_valid": spf["valid"], "spf_all": spf.get("all"),
+        "spf_lookups": spf.get("lookups"), "dmarc_policy": dmarc.get("policy"),
+        "dmarc_coverage": dmarc.get("coverage"), "dmarc_source": dmarc.get("source"),
+        "dkim_selectors": " ".join(a["dkim"]["selectors"]), "m365_detected": a["m365"]["detected"],
+        "m365_tenant": a["m365"].get("tenant"), "tenant_size": a["tenant_size"]["value"],
+        "score": a.get("score"), "segment": a.get("segment"), "priority": a.get("priority"),
+        "priority_label": a.get("priority_label"),
+        "reasons": "; ".join(f"{r['text']} ({r['points']:+d})" for r in a.get("reasons", [])),
+        "infrastructure_summary": a.get("infrastructure_summary"),
     }
 
 
@@ -119,8 +124,9 @@ def view(lead: Lead, *, catalogue: Catalogue, rules: ScoringRules) -> LeadView:
 
 # --- exports -------------------------------------------------------------------------------------
 
-def export_row(lead: LeadView, analysis: Analysis | None) -> list[object]:
-    """One export row (``EXPORT_COLUMNS``), formulas neutralised."""
+def export_row(lead: LeadView, analysis: dict[str, Any] | None) -> list[object]:
+    """One export row (``EXPORT_COLUMNS``), formulas neutralised; ``analysis`` is the latest
+    scan's stored JSON."""
     values = lead.row()
     values["scanned_at"] = lead.scanned_at.isoformat(timespec="seconds") if lead.scanned_at else None
     details = flatten(analysis) if analysis is not None else {}

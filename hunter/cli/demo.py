@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from .. import leadfile
@@ -30,15 +31,19 @@ class Collect:
         pass
 
 
-def run(*, port: int = 0, out: Path | None = None) -> None:
+def run(*, port: int = 0, out: Path | None = None, serve: bool = False,
+        api_port: int = 8000, data_dir: Path = Path("data/demo")) -> None:
     zones = sandbox.load_zone_dir(ZONES_DIR)
     collect = Collect()
     with sandbox.running(zones, port=port, broken_zones=BROKEN_ZONES) as server:
         render.console.print(f"sandbox DNS on {server.address} serving {len(zones)} zones; "
                              f"leads: {SAMPLE_LEADS.name}")
-        settings = Settings(dns_nameservers=(server.address,), dns_timeout=0.5)
+        settings = Settings(dns_nameservers=(server.address,), dns_timeout=0.5, data_dir=data_dir)
         summary = loop.run(scan_rows(leadfile.read(SAMPLE_LEADS), collect, settings, show=False))
-    render.print_table(collect.results)
+        render.print_table(collect.results)
+        render.console.print(summary)
+        if serve:
+            serve_api(settings, api_port)
     if out is not None:
         writer, stream = open_writer(out)
         for result in collect.results:
@@ -46,4 +51,39 @@ def run(*, port: int = 0, out: Path | None = None) -> None:
         writer.close()
         if stream is not None:
             stream.close()
-    render.console.print(summary)
+
+
+def serve_api(settings: Settings, api_port: int) -> None:
+    """The full workflow on the embedded default: import the sample leads into SQLite, scan
+    them as a job, issue an admin token, then serve the API (with the sandbox DNS) until Ctrl-C."""
+    import uvicorn
+
+    from ..api import create_app
+    from ..flows.import_leads import import_leads
+    from ..jobs.inprocess import InProcessRunner
+    from ..store import db, migrate
+    from ..wiring import build_context
+    from .serve import issue
+
+    url = settings.database()
+    migrate.upgrade(url)
+    engine = db.make_engine(url)
+    sessions = db.session_factory(engine)
+    with sessions() as session:
+        result = import_leads(session, leadfile.read(SAMPLE_LEADS), source=SAMPLE_LEADS.name,
+                              checkpoint=session.commit)
+    runner = InProcessRunner(sessions, lambda: build_context(settings))
+    try:
+        job = runner.submit("scan", {"rescan": True}, lead_ids=result.lead_ids)
+        while not runner.status(job).finished:
+            time.sleep(0.1)
+    finally:
+        runner.close()
+        engine.dispose()
+    token = issue(settings, role="admin", name="demo")
+    base = f"http://127.0.0.1:{api_port}"
+    render.console.print(f"\n{result.imported} leads imported and scanned into {db.safe_url(url)}")
+    render.console.print(f"API: {base}/api/v1/docs   admin token: {token}", soft_wrap=True)
+    render.console.print(f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?sort=priority'", soft_wrap=True)
+    render.console.print("Ctrl-C stops the API and the sandbox DNS.")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=api_port, log_level="warning")

@@ -92,10 +92,12 @@ def schema() -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Port of the sandbox DNS (0 = any free port).")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the results here.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then import and scan the leads into data/demo and serve the API until Ctrl-C.")] = False,
+    api_port: Annotated[int, typer.Option(help="Port of the API with --serve.")] = 8000,
 ) -> None:
     """Analyse the bundled sample leads against the bundled sandbox DNS and show the verdicts."""
     try:
-        demo_cmd.run(port=port, out=out)
+        demo_cmd.run(port=port, out=out, serve=serve, api_port=api_port)
     except HunterError as exc:
         raise fail(str(exc)) from None
 

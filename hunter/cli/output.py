@@ -43,7 +43,7 @@ class CsvWriter:
         self._csv.writeheader()
 
     def write(self, analysis: Analysis) -> None:
-        self._csv.writerow({k: safe_cell(v) for k, v in flatten(analysis).items()})
+        self._csv.writerow({k: safe_cell(v) for k, v in flatten(analysis.model_dump(mode="json")).items()})
 
     def close(self) -> None:
         self._stream.flush()
@@ -61,7 +61,7 @@ class XlsxWriter:
         self._sheet.append(list(COLUMNS))
 
     def write(self, analysis: Analysis) -> None:
-        self._sheet.append([safe_cell(v) for v in flatten(analysis).values()])
+        self._sheet.append([safe_cell(v) for v in flatten(analysis.model_dump(mode="json")).values()])
 
     def close(self) -> None:
         self._book.save(self._path)

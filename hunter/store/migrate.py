@@ -35,8 +35,20 @@ MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 SETTING = "HUNTER_DATABASE_URL"
 
 
+# PostgreSQL-only indexes of revision 0002 (expressions and trigram GIN), which the models
+# cannot state portably; the comparison with the models leaves them out.
+MIGRATION_ONLY_INDEXES = frozenset({
+    "ix_leads_sort_score", "ix_leads_sort_score_desc", "ix_leads_sort_priority",
+    "ix_leads_sort_company", "ix_leads_sort_scanned", "ix_leads_sort_scanned_desc",
+    "ix_leads_domain_trgm", "ix_leads_company_trgm",
+})
+
+
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
-    """Compare only Hunter's tables (not ``alembic_version`` or anything else in the database)."""
+    """Compare only Hunter's tables (not ``alembic_version`` or anything else in the database)
+    and not the migration-only indexes."""
+    if type_ == "index" and name in MIGRATION_ONLY_INDEXES:
+        return False
     return type_ != "table" or name in Base.metadata.tables
 
 

@@ -20,7 +20,27 @@ def tables(url: str) -> set[str]:
 
 
 def test_head_is_the_single_newest_revision() -> None:
-    assert migrate.head() == "0001"
+    assert migrate.head() == "0002"
+
+
+def test_upgrade_stepwise_from_an_existing_0001_database(database_url: str) -> None:
+    """An existing database at 0001 is upgraded in place (no rebuild), its rows kept."""
+    migrate.upgrade(database_url, "0001")
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO leads (domain, contacts, tags, created_at, updated_at) "
+                                 "VALUES ('firma.com.tr', '[]', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        migrate.upgrade(database_url)
+        assert migrate.current(database_url) == "0002"
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT domain FROM leads")).scalars().all() == ["firma.com.tr"]
+            if engine.dialect.name == "postgresql":
+                names = set(conn.execute(sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'leads'")).scalars())
+                assert {"ix_leads_sort_score_desc", "ix_leads_domain_trgm"} <= names
+        assert migrate.differences(database_url) == []
+    finally:
+        engine.dispose()
 
 
 def test_upgrade_from_zero_creates_exactly_the_models_schema(database_url: str) -> None:

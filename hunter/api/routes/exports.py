@@ -21,7 +21,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import exports
 from ...store.leads import LeadRepository
-from ...store.scans import ScanRepository
 from ..deps import Services, ServicesDep, Viewer
 from ..errors import responses
 from ..schemas import ExportQuery
@@ -52,11 +51,9 @@ def export_rows(svc: Services, query: ExportQuery) -> Iterator[list[object]]:
     """Every matching lead as an export row; owns its session (the response outlives the request's)."""
     ctx = svc.context
     with svc.sessions() as session:
-        scans = ScanRepository(session)
-        for lead in LeadRepository(session).stream(query.to_filter(), query.sort):
-            scan = scans.get(lead.last_scan_id) if lead.last_scan_id is not None else None
+        for lead, analysis in LeadRepository(session).stream_with_analysis(query.to_filter(), query.sort):
             view = exports.view(lead, catalogue=ctx.catalogue, rules=ctx.scoring_rules)
-            yield exports.export_row(view, scans.analysis_of(scan) if scan is not None else None)
+            yield exports.export_row(view, analysis)
 
 
 def _chain(first: list[object] | None, rest: Iterator[list[object]]) -> Iterator[list[object]]:
