@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,11 @@ class LeadView:
     scanned_at: datetime | None
 
     def row(self) -> dict[str, object]:
-        return asdict(self)
+        """The fields as a dict (shallow: ``dataclasses.asdict`` deep-copies, 5x slower)."""
+        return {name: getattr(self, name) for name in VIEW_FIELDS}
+
+
+VIEW_FIELDS = tuple(f.name for f in fields(LeadView))
 
 
 def provider_name(catalogue: Catalogue, key: str | None) -> str | None:
