@@ -29,7 +29,6 @@ from ..wiring import build_context
 from .startup import build_settings, describe, errors, fail
 
 leads_app = typer.Typer(no_args_is_help=True, help="Leads in the database.")
-console = Console()
 
 
 def rescan(
@@ -88,7 +87,7 @@ def _lead_id(leads: LeadRepository, text: str) -> int:
 
 def _wait(runner: InProcessRunner, job_id: str) -> JobStatus:
     status = runner.status(job_id)
-    with console.status(f"rescanning {status.total} leads …") as spinner:
+    with Console(stderr=True).status(f"rescanning {status.total} leads …") as spinner:
         while not status.finished:
             time.sleep(0.2)
             status = runner.status(job_id)
@@ -130,7 +129,7 @@ def list_leads(
         table.add_row(lead.domain, lead.company or "", lead.local_provider or lead.provider_key or "",
                       lead.segment or "", lead.priority or "", "" if lead.score is None else str(lead.score),
                       lead.scanned_at.strftime("%Y-%m-%d") if lead.scanned_at else "never")
-    console.print(table)
+    Console().print(table)
 
 
 @leads_app.command("show")
@@ -157,6 +156,7 @@ def show_lead(
 
 
 def _print_summary(domain, analysis, summary, events) -> None:
+    console = Console()
     console.print(f"[bold]{domain}[/] — {summary.priority or '—'} {summary.priority_label or ''} (score {analysis.score})")
     console.print(summary.one_liner)
     for title, lines in (("why", summary.why), ("posture", summary.posture), ("call script", summary.call_script),
