@@ -122,6 +122,36 @@ class Evidence(Part):
     rules_version: str | None = None
 
 
+class IpInfo(Part):
+    """One IP address behind the domain, the roles it plays, and what the offline IP databases
+    say of it (null when unknown; ``special`` labels private/documentation/… addresses, which
+    are never looked up)."""
+
+    ip: str
+    roles: list[Literal["mail", "web", "autodiscover", "own_server"]] = []
+    hosts: list[str] = []                    # the names that resolved to it
+    special: str | None = None
+    country_code: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    asn: int | None = None
+    as_org: str | None = None
+    isp: str | None = None
+    is_datacenter: bool | None = None
+    is_residential: bool | None = None
+    is_proxy: bool | None = None
+    is_vpn: bool | None = None
+    is_tor: bool | None = None
+    sources: list[str] = []
+
+
+class Infrastructure(Part):
+    ips: list[IpInfo] = []
+    summary_en: str | None = None
+    summary_tr: str | None = None
+
+
 class Analysis(Part):
     domain: str | None
     input: str
@@ -145,7 +175,8 @@ class Analysis(Part):
     priority: Priority | None = None
     priority_label: str | None = None
     reasons: list[Reason] = []
-    infrastructure_summary: str | None = None
+    infrastructure_summary: str | None = None   # = infrastructure.summary_en, when enrichment is on
+    infrastructure: Infrastructure | None = None
     evidence: Evidence = Evidence()
     analysed_at: str | None = None           # ISO 8601 UTC
     rules_version: str | None = None
