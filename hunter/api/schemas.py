@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -180,21 +180,13 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    result: dict[str, Any] | None = Field(
+        None, description="a job-level job's answer once done, e.g. an import's counts "
+                          "{imported, duplicates, rejected, rejected_count, batch_id, scan_job}")
 
 
-class RejectedOut(BaseModel):
-    row: int
-    value: str
-    reason: str
-
-
-class ImportOut(BaseModel):
-    batch_id: int
-    imported: int
-    duplicates: int
-    rejected: list[RejectedOut]
-    rejected_count: int
-    scan_job: str | None
+class ImportAccepted(BaseModel):
+    job_id: str
 
 
 # --- tokens -------------------------------------------------------------------------------------

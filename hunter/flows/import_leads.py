@@ -116,13 +116,17 @@ class _Tally:
 
 def import_leads(session: Session, rows: Iterable[LeadRow], *, source: str,
                  chunk_size: int = CHUNK_SIZE,
-                 checkpoint: Callable[[], None] | None = None) -> ImportResult:
-    """Store every row's domain as a lead and record the batch; see the module docstring."""
+                 checkpoint: Callable[[], None] | None = None,
+                 started: Callable[[int], None] | None = None) -> ImportResult:
+    """Store every row's domain as a lead and record the batch; see the module docstring.
+    ``started`` is told the new batch's id before the first checkpoint."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, not {chunk_size!r}")
     save = checkpoint or (lambda: None)
     imports = ImportRepository(session)
     batch = imports.start(source[:MAX_SOURCE])
+    if started is not None:
+        started(batch.id)
     save()
     tally = _Tally()
     try:

@@ -4,9 +4,10 @@
 ``submit``/``status``/``cancel``/``resume_pending``/``close``.  See docs/jobs.md.
 """
 
-from .base import JobNotFound, JobRunner, JobStatus
+from .base import JobCancelled, JobInterrupted, JobNotFound, JobRunner, JobScope, JobStatus, JobStopped
 from .inprocess import InProcessRunner, JobExecution
-from .tasks import TASKS, ItemTask
+from .tasks import JOB_TASKS, TASKS, ItemTask, JobTask
 
-__all__ = ["TASKS", "InProcessRunner", "ItemTask", "JobExecution", "JobNotFound", "JobRunner",
-           "JobStatus"]
+__all__ = ["JOB_TASKS", "TASKS", "InProcessRunner", "ItemTask", "JobCancelled", "JobExecution",
+           "JobInterrupted", "JobNotFound", "JobRunner", "JobScope", "JobStatus", "JobStopped",
+           "JobTask"]

@@ -9,12 +9,15 @@ the database with ``status``, whichever runner (or process) is executing the job
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..store.jobs import FINAL
+from sqlalchemy.orm import Session
+
+from ..store.jobs import FINAL, JobRepository
 from ..store.models import Job
 
 
@@ -39,6 +42,7 @@ class JobStatus:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    result: dict[str, Any] | None = None   # a job-level task's answer (an import's counts)
 
     @property
     def finished(self) -> bool:
@@ -49,7 +53,48 @@ class JobStatus:
         return cls(id=job.id, kind=job.kind, status=job.status, total=job.total, done=job.done,
                    failed=job.failed, progress=_progress(job), error=job.error,
                    created_at=job.created_at, started_at=job.started_at,
-                   finished_at=job.finished_at)
+                   finished_at=job.finished_at, result=job.result)
+
+
+class JobStopped(Exception):
+    """A job-level task must stop at its next checkpoint (raised by ``JobScope.progress``)."""
+
+
+class JobCancelled(JobStopped):
+    """The job was cancelled: roll back the open chunk and stop; the job stays ``cancelled``."""
+
+
+class JobInterrupted(JobStopped):
+    """The runner is closing: roll back and stop; the job stays ``running`` and is resumed."""
+
+
+@dataclass(slots=True)
+class JobScope:
+    """What a job-level task gets besides the context (see ``hunter.jobs.tasks.JobTask``).
+
+    ``progress`` writes the job's progress in the caller's transaction (commit it with the
+    work it counts) and raises ``JobStopped`` when the job was cancelled or the runner is
+    closing.  ``submit`` starts a follow-up job; call it only after your own commit and never
+    wait on that job.  ``after_finish`` callbacks run once the job's final state (done, failed
+    or cancelled) is committed — not when the runner closes mid-way, because the job resumes.
+    """
+
+    job_id: str
+    sessions: Callable[[], Session]
+    submit: Callable[..., str]
+    resumed: bool = False               # the job was running when the process stopped
+    stopping: threading.Event = field(default_factory=threading.Event)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def progress(self, session: Session, *, done: int, total: int | None = None,
+                 result: dict[str, Any] | None = None) -> None:
+        if self.stopping.is_set():
+            raise JobInterrupted(f"job {self.job_id}: the runner is closing")
+        if not JobRepository(session).progress(self.job_id, done=done, total=total, result=result):
+            raise JobCancelled(f"job {self.job_id} is no longer running")
+
+    def after_finish(self, callback: Callable[[], None]) -> None:
+        self.cleanups.append(callback)
 
 
 class JobRunner(Protocol):

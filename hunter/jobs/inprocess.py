@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from ..pipeline import Context
 from ..store.jobs import ItemState, JobRepository, JobState
 from ..store.models import Job, JobItem, Lead
-from .base import JobNotFound, JobStatus, describe
-from .tasks import TASKS, ItemTask
+from .base import JobCancelled, JobInterrupted, JobNotFound, JobScope, JobStatus, describe
+from .tasks import JOB_TASKS, TASKS, ItemTask, JobTask
 
 log = logging.getLogger("hunter.jobs")
 
@@ -43,10 +43,14 @@ class JobExecution:
     """
 
     def __init__(self, sessions: SessionFactory, context_factory: ContextFactory, *,
-                 tasks: Mapping[str, ItemTask], concurrency: int, item_timeout: float) -> None:
+                 tasks: Mapping[str, ItemTask], concurrency: int, item_timeout: float,
+                 job_tasks: Mapping[str, JobTask] = JOB_TASKS,
+                 submit: Callable[..., str] | None = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._sessions, self._context_factory, self._tasks = sessions, context_factory, tasks
+        self._job_tasks, self._submit = job_tasks, submit
+        self._stopping = threading.Event()      # seen by job-level tasks at their checkpoints
         self._concurrency, self._item_timeout = concurrency, item_timeout
         self._ctx: Context | None = None
         self._halted: set[str] = set()          # jobs to stop: cancelled or closed elsewhere
@@ -54,14 +58,23 @@ class JobExecution:
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def run(self, job_id: str) -> None:
-        """Process the job's pending items, then finish it (done, or failed with a message)."""
+        """Process the job's pending items (or its job-level task), then finish it (done, or
+        failed with a message)."""
         try:
-            job = self._start(job_id)
-            if job is not None:
+            started = self._start(job_id)
+            if started is None:
+                return
+            job, resumed = started
+            if job.kind in self._job_tasks:
+                await self._run_whole(job, self._job_tasks[job.kind], resumed)
+            else:
                 await self._run(job)
         finally:
-            self._current = None
             self._halted.discard(job_id)
+
+    def stop(self) -> None:
+        """The runner is closing: job-level tasks stop at their next checkpoint (any thread)."""
+        self._stopping.set()
 
     def interrupt(self, job_id: str) -> None:
         """The job was cancelled: claim nothing more and stop the items in flight."""
@@ -84,12 +97,39 @@ class JobExecution:
             task = self._task_for(job.kind)
             completed = await self._run_items(job, task, self._context())
         except Exception as exc:  # an item's failure is caught per item; this is the job's own
-            log.error("job %s failed: %s", job.id, describe(exc))
-            log.debug("job %s traceback", job.id, exc_info=True)
-            self._finish(job.id, "failed", describe(exc))
+            self._fail(job.id, exc)
             return
+        finally:
+            self._current = None
         if completed:
             self._finish(job.id, "done")
+
+    # a job-level task: the whole job is one unit, its answer goes to ``jobs.result``
+
+    async def _run_whole(self, job: Job, task: JobTask, resumed: bool) -> None:
+        scope = JobScope(job.id, self._sessions, self._submit or _no_submit, resumed=resumed,
+                         stopping=self._stopping)
+        try:
+            result = await task(self._context(), scope, job)
+        except JobInterrupted:                  # closing: stays running, resumed on restart
+            log.info("job %s interrupted; it resumes on the next start", job.id)
+            return
+        except JobCancelled:
+            log.info("job %s stopped: cancelled", job.id)
+        except Exception as exc:
+            self._fail(job.id, exc)
+        else:
+            self._finish(job.id, "done", result=json.loads(json.dumps(result)))
+        for callback in scope.cleanups:         # the job is final and committed
+            try:
+                callback()
+            except Exception as exc:
+                log.warning("job %s clean-up failed: %s", job.id, describe(exc))
+
+    def _fail(self, job_id: str, exc: Exception) -> None:
+        log.error("job %s failed: %s", job_id, describe(exc))
+        log.debug("job %s traceback", job_id, exc_info=True)
+        self._finish(job_id, "failed", describe(exc))
 
     def _task_for(self, kind: str) -> ItemTask:
         task = self._tasks.get(kind)
@@ -151,15 +191,19 @@ class JobExecution:
 
     # short transactions around the job
 
-    def _start(self, job_id: str) -> Job | None:
+    def _start(self, job_id: str) -> tuple[Job, bool] | None:
+        """The job, now running and detached, and whether it was running before (a resume)."""
         with self._sessions() as session:
             repo = JobRepository(session)
             job = repo.get(job_id)
-            if job is None or job.id in self._halted or not repo.mark_running(job):
+            if job is None or job.id in self._halted:
+                return None
+            resumed = job.status == "running"
+            if not repo.mark_running(job):
                 return None
             session.commit()
             session.refresh(job)
-            return job                          # detached, fully loaded
+            return job, resumed                 # detached, fully loaded
 
     def _next_batch(self, job_id: str, after: int) -> Batch:
         """The next pending items with their leads, or nothing when the job was cancelled."""
@@ -174,23 +218,35 @@ class JobExecution:
             leads = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))}
             return [(item, leads.get(item.lead_id)) for item in items]
 
-    def _finish(self, job_id: str, status: JobState, error: str | None = None) -> None:
+    def _finish(self, job_id: str, status: JobState, error: str | None = None,
+                result: dict[str, Any] | None = None) -> None:
         with self._sessions() as session:
-            JobRepository(session).finish(job_id, status, error)
+            JobRepository(session).finish(job_id, status, error, result)
             session.commit()
 
 
+def _no_submit(*args: Any, **kw: Any) -> str:
+    raise RuntimeError("this execution cannot submit follow-up jobs")
+
+
 class InProcessRunner:
-    """The embedded ``JobRunner``: jobs run in submission order on a background thread."""
+    """The embedded ``JobRunner``: two lanes on a background thread, each running its jobs one
+    at a time in submission order — item jobs (scans) and job-level jobs (imports)."""
 
     def __init__(self, session_factory: SessionFactory, context_factory: ContextFactory, *,
                  concurrency: int = 50, tasks: Mapping[str, ItemTask] = TASKS,
+                 job_tasks: Mapping[str, JobTask] = JOB_TASKS,
                  item_timeout: float = 300.0) -> None:
-        self._sessions, self._tasks = session_factory, tasks
+        overlap = set(tasks) & set(job_tasks)
+        if overlap:
+            raise ValueError(f"job kinds both item and job-level: {', '.join(sorted(overlap))}")
+        self._sessions, self._tasks, self._job_tasks = session_factory, tasks, job_tasks
         self._execution = JobExecution(session_factory, context_factory, tasks=tasks,
-                                       concurrency=concurrency, item_timeout=item_timeout)
+                                       concurrency=concurrency, item_timeout=item_timeout,
+                                       job_tasks=job_tasks, submit=self.submit)
         self._loop = asyncio.new_event_loop()
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._lanes: dict[str, asyncio.Queue[str]] = {"items": asyncio.Queue(),
+                                                      "whole": asyncio.Queue()}
         self._scheduled: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -201,14 +257,17 @@ class InProcessRunner:
     # the JobRunner interface (called from any thread)
 
     def submit(self, kind: str, params: dict[str, Any], *, lead_ids: Sequence[int]) -> str:
-        if kind not in self._tasks:
-            raise ValueError(f"unknown job kind {kind!r}; known: {', '.join(sorted(self._tasks))}")
+        known = {**self._tasks, **self._job_tasks}
+        if kind not in known:
+            raise ValueError(f"unknown job kind {kind!r}; known: {', '.join(sorted(known))}")
+        if kind in self._job_tasks and lead_ids:
+            raise ValueError(f"a {kind!r} job has no items; pass lead_ids=[]")
         payload = json.loads(json.dumps(params))        # JSON only, as a Celery message would be
         self._check_open()
         with self._sessions() as session:
             job_id = JobRepository(session).create(kind, payload, lead_ids).id
             session.commit()
-        self._schedule(job_id)                          # enqueued after commit
+        self._schedule(job_id, kind)                    # enqueued after commit
         return job_id
 
     def status(self, job_id: str) -> JobStatus:
@@ -231,13 +290,14 @@ class InProcessRunner:
 
     def resume_pending(self) -> list[str]:
         with self._sessions() as session:
-            ids = [job.id for job in JobRepository(session).resumable()]
-        return [job_id for job_id in ids if self._schedule(job_id)]
+            jobs = [(job.id, job.kind) for job in JobRepository(session).resumable()]
+        return [job_id for job_id, kind in jobs if self._schedule(job_id, kind)]
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop now: items in flight are abandoned uncommitted and redone on resume."""
         with self._lock:
             self._closed = True
+        self._execution.stop()                          # job-level tasks: stop at a checkpoint
         self._call(self._stop)
         self._thread.join(timeout)
         if self._thread.is_alive():
@@ -249,13 +309,14 @@ class InProcessRunner:
         if self._closed:
             raise RuntimeError("the job runner is closed")
 
-    def _schedule(self, job_id: str) -> bool:
+    def _schedule(self, job_id: str, kind: str) -> bool:
         with self._lock:
             self._check_open()
             if job_id in self._scheduled:
                 return False
             self._scheduled.add(job_id)
-        self._call(self._queue.put_nowait, job_id)
+        lane = self._lanes["whole" if kind in self._job_tasks else "items"]
+        self._call(lane.put_nowait, job_id)
         return True
 
     def _call(self, callback: Callable[..., Any], *args: Any) -> None:
@@ -277,19 +338,22 @@ class InProcessRunner:
 
     async def _work(self) -> None:
         try:
-            while True:
-                job_id = await self._queue.get()
-                try:
-                    await self._execution.run(job_id)
-                except Exception as exc:        # e.g. the database went away: keep serving
-                    log.error("job %s could not be run: %s", job_id, describe(exc))
-                finally:
-                    with self._lock:
-                        self._scheduled.discard(job_id)
+            await asyncio.gather(*(self._lane(queue) for queue in self._lanes.values()))
         except asyncio.CancelledError:
             pass
         finally:
             await self._execution.aclose()
+
+    async def _lane(self, queue: asyncio.Queue[str]) -> None:
+        while True:
+            job_id = await queue.get()
+            try:
+                await self._execution.run(job_id)
+            except Exception as exc:            # e.g. the database went away: keep serving
+                log.error("job %s could not be run: %s", job_id, describe(exc))
+            finally:
+                with self._lock:
+                    self._scheduled.discard(job_id)
 
     def _stop(self) -> None:
         if self._main is not None:

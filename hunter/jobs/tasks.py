@@ -1,4 +1,5 @@
-"""The task registry: job kind -> the thin function that handles ONE item of such a job.
+"""The task registries: job kind -> the thin function that handles ONE item of such a job
+(``TASKS``), or the whole job when it has no items (``JOB_TASKS``).
 
 An item task is ``async def task(ctx, session, job, item) -> None``.  It does the work for
 ``item.lead_id`` and writes its result into ``session`` without committing: the runner commits
@@ -9,19 +10,38 @@ wait on another task, raise to mark the item failed.  Hold no database connectio
 (end the read transaction first, as ``flows.scan_leads.scan_lead`` does): concurrent items
 would otherwise exhaust the connection pool.  Under Celery the kind
 ``scan`` is the task named ``hunter.scan`` (see ``celery_name``).
+
+A job-level task is ``async def task(ctx, scope, job) -> dict``: the job has no items; the
+returned dict is stored in ``jobs.result`` when the job is ``done`` (an exception makes it
+``failed`` with the message in ``jobs.error``).  Blocking work (files, bulk database writes)
+runs in a thread (``asyncio.to_thread``) so the runner's loop keeps serving the scan items.
+It reports progress with ``scope.progress(session, done=…)`` in the transaction it commits,
+which also raises ``JobStopped`` when the job was cancelled or the runner is closing.  It must
+be safe to run again from the start: a job that was running when the process died is resumed
+by re-running it (``scope.resumed`` is then true).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import leadfile
+from ..errors import InputError
 from ..flows import scan_leads
+from ..flows.import_leads import CHUNK_SIZE, import_leads
 from ..pipeline import Context
-from ..store.models import Job, JobItem
+from ..store.imports import ImportRepository
+from ..store.models import ImportRow, Job, JobItem
+from .base import JobScope
 
 ItemTask = Callable[[Context, Session, Job, JobItem], Awaitable[None]]
+JobTask = Callable[[Context, JobScope, Job], Awaitable[dict[str, Any]]]
 
 
 async def scan(ctx: Context, session: Session, job: Job, item: JobItem) -> None:
@@ -32,6 +52,98 @@ async def scan(ctx: Context, session: Session, job: Job, item: JobItem) -> None:
 
 
 TASKS: dict[str, ItemTask] = {"scan": scan}
+
+
+# --- import: a job-level task -----------------------------------------------------------------
+
+RESUMED_NOTE = ("resumed after a restart: the file was imported again from its first row as a "
+                "new batch (leads are merged, never doubled); the interrupted batch is marked "
+                "failed and listed in previous_batches, its new leads counted as imported here")
+
+
+async def import_file(ctx: Context, scope: JobScope, job: Job) -> dict[str, Any]:
+    """Import the saved upload ``params.path`` (a blocking job: run in a thread); with
+    ``params.scan`` start a scan job for the file's leads after the import is committed."""
+    path = Path(job.params["path"])
+    scope.after_finish(lambda: path.unlink(missing_ok=True))   # done, failed or cancelled
+    return await asyncio.to_thread(_import_file, scope, job)
+
+
+def _import_file(scope: JobScope, job: Job) -> dict[str, Any]:
+    params = job.params
+    path, shown = Path(params["path"]), params.get("name") or Path(params["path"]).name
+    earlier = _interrupted_batches(scope, job)
+    rows_read = 0
+
+    def counted(rows):
+        nonlocal rows_read
+        for row in rows:
+            rows_read += 1
+            yield row
+
+    partial: dict[str, Any] = {"previous_batches": earlier} if earlier else {}
+    with scope.sessions() as session:
+        def started(batch_id: int) -> None:
+            partial["batch_id"] = batch_id
+
+        def checkpoint() -> None:      # the chunk and the job's progress: one transaction
+            scope.progress(session, done=rows_read, result=dict(partial))
+            session.commit()
+
+        try:
+            if not path.is_file():
+                raise InputError(f"file {shown}: the uploaded file is gone; upload it again")
+            rows = leadfile.read(path, max_rows=params.get("max_rows"), max_bytes=params.get("max_bytes"))
+            outcome = import_leads(session, counted(rows), source=params.get("source") or shown,
+                                   chunk_size=int(params.get("chunk_size") or CHUNK_SIZE),
+                                   checkpoint=checkpoint, started=started)
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(path), shown)) from None
+        earlier_imported = _imported_rows(session, earlier)
+    result: dict[str, Any] = {
+        "imported": outcome.imported + earlier_imported,
+        "duplicates": max(0, outcome.duplicates - earlier_imported),
+        "rejected": [{"row": r.row, "value": r.value, "reason": r.reason} for r in outcome.rejected],
+        "rejected_count": outcome.rejected_count,
+        "batch_id": outcome.batch_id,
+        "scan_job": None,
+    }
+    if earlier or scope.resumed:
+        result |= {"resumed": True, "previous_batches": earlier, "note": RESUMED_NOTE}
+    if params.get("scan") and outcome.lead_ids:                 # enqueued after the commit
+        result["scan_job"] = scope.submit("scan", {"rescan": False}, lead_ids=outcome.lead_ids)
+    return result
+
+
+def _interrupted_batches(scope: JobScope, job: Job) -> list[int]:
+    """The batches of earlier, interrupted runs of this job (from its partial result), now
+    marked failed; a fresh job has none."""
+    partial = job.result or {}
+    earlier = [int(b) for b in partial.get("previous_batches", [])]
+    if partial.get("batch_id") is not None:
+        earlier.append(int(partial["batch_id"]))
+    if not earlier:
+        return []
+    with scope.sessions() as session:
+        imports = ImportRepository(session)
+        for batch_id in earlier:
+            batch = imports.get(batch_id)
+            if batch is not None and batch.status == "running":
+                imports.finish(batch, imported=0, duplicates=0, rejected=0, status="failed",
+                               error=f"interrupted; job {job.id} imported the file again")
+        session.commit()
+    return list(dict.fromkeys(earlier))
+
+
+def _imported_rows(session: Session, batches: list[int]) -> int:
+    """Rows that created a lead in the interrupted batches (the rerun sees those as duplicates)."""
+    if not batches:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(ImportRow)
+                              .where(ImportRow.batch_id.in_(batches), ImportRow.outcome == "imported")) or 0)
+
+
+JOB_TASKS: dict[str, JobTask] = {"import": import_file}
 
 
 def celery_name(kind: str) -> str:

@@ -96,11 +96,27 @@ class JobRepository:
                              .execution_options(synchronize_session=False))
         return True
 
-    def finish(self, job: Job | str, status: JobState, error: str | None = None) -> bool:
-        """An active job becomes ``status``; False if it was already final (e.g. cancelled)."""
+    def finish(self, job: Job | str, status: JobState, error: str | None = None,
+               result: dict[str, Any] | None = None) -> bool:
+        """An active job becomes ``status`` (with a job-level task's ``result``); False if it
+        was already final (e.g. cancelled)."""
         if status not in FINAL:
             raise ValueError(f"a job finishes as one of {FINAL}, not {status!r}")
-        return self._close(_job_id(job), status, error)
+        return self._close(_job_id(job), status, error, result)
+
+    def progress(self, job_id: str, *, done: int, total: int | None = None,
+                 result: dict[str, Any] | None = None) -> bool:
+        """A running job-level job's progress (and, optionally, ``total`` and a partial
+        ``result``); False when the job is no longer running (cancelled or finished)."""
+        values: dict[str, Any] = {"done": done}
+        if total is not None:
+            values["total"] = total
+        if result is not None:
+            values["result"] = result
+        moved = self.session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running").values(values)
+            .execution_options(synchronize_session=False))
+        return moved.rowcount == 1
 
     def resumable(self) -> list[Job]:
         """Jobs that were queued or running, oldest first: what a restart must pick up."""
@@ -111,10 +127,13 @@ class JobRepository:
         """An active job becomes cancelled (its pending items stay pending); False otherwise."""
         return self._close(job_id, "cancelled", None)
 
-    def _close(self, job_id: str, status: str, error: str | None) -> bool:
+    def _close(self, job_id: str, status: str, error: str | None,
+               outcome: dict[str, Any] | None = None) -> bool:
+        values: dict[str, Any] = {"status": status, "error": _clip(error), "finished_at": _now()}
+        if outcome is not None:
+            values["result"] = outcome
         result = self.session.execute(
-            update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
-            .values(status=status, error=_clip(error), finished_at=_now())
+            update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE)).values(values)
             .execution_options(synchronize_session=False))
         self.session.get(Job, job_id, populate_existing=True)   # a loaded Job shows the change
         return result.rowcount == 1

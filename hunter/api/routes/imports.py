@@ -1,8 +1,9 @@
-"""Import a lead file [sales]: upload (.csv, .xlsx, .txt), store every row's outcome, and
-optionally start a scan job for the imported leads.
+"""Import a lead file [sales]: upload (.csv, .xlsx, .txt) and start an ``import`` job that
+stores every row's outcome and, with ``scan=true``, then starts a scan job for the file's leads.
 
-The upload is saved under ``<data_dir>/uploads/<uuid>.<ext>``; the import itself runs in a
-worker thread (the jobs module has no ``import`` task kind), so the answer carries the counts.
+The upload is checked (size, type) and saved under ``<data_dir>/uploads/<uuid>.<ext>``; the
+answer is 202 with the job id (``Location: /api/v1/jobs/{id}``); the job's ``result`` carries
+the counts.  The job deletes the file when it finishes.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from ... import leadfile
-from ...errors import InputError
-from ...flows.import_leads import ImportResult, import_leads
 from ...settings import Settings
 from ..deps import Sales, Services, ServicesDep
 from ..errors import TooLarge, UnsupportedType, responses
-from ..schemas import ImportOut, RejectedOut
+from ..schemas import ImportAccepted
 
 router = APIRouter(tags=["imports"], responses=responses(401, 403, 413, 415, 422))
 SUFFIXES = (".csv", ".xlsx", ".txt")
@@ -30,23 +28,20 @@ TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 COPY_CHUNK = 1024 * 1024
 
 
-@router.post("/imports", summary="Upload a lead file and import it")
+@router.post("/imports", summary="Upload a lead file and start its import job",
+             status_code=status.HTTP_202_ACCEPTED)
 async def import_file(
-    svc: ServicesDep, _: Sales,
+    svc: ServicesDep, _: Sales, response: Response,
     file: Annotated[UploadFile, File(description=".csv, .xlsx or .txt (one domain, e-mail or URL a line)")],
     source: Annotated[str | None, Form(max_length=300, description="label of the batch (default: the file name)")] = None,
-    scan: Annotated[bool, Form(description="start a scan job for the imported leads")] = False,
-) -> ImportOut:
+    scan: Annotated[bool, Form(description="after the import, start a scan job for the file's leads")] = False,
+) -> ImportAccepted:
     name = _client_name(file.filename)
     suffix = _suffix(name)
     path = await run_in_threadpool(save_upload, file.file, svc.settings, suffix=suffix)
-    result = await run_in_threadpool(_import, svc, path, source=source or name, shown=name)
-    job = None
-    if scan and result.lead_ids:
-        job = await run_in_threadpool(svc.runner.submit, "scan", {"rescan": False}, lead_ids=result.lead_ids)
-    return ImportOut(batch_id=result.batch_id, imported=result.imported, duplicates=result.duplicates,
-                     rejected=[RejectedOut(row=r.row, value=r.value, reason=r.reason) for r in result.rejected],
-                     rejected_count=result.rejected_count, scan_job=job)
+    job_id = await run_in_threadpool(_submit, svc, path, source=source or name, shown=name, scan=scan)
+    response.headers["Location"] = f"/api/v1/jobs/{job_id}"
+    return ImportAccepted(job_id=job_id)
 
 
 def _client_name(filename: str | None) -> str:
@@ -98,11 +93,13 @@ def _check_content(path: Path, suffix: str) -> None:
         raise UnsupportedType("The file contains NUL bytes: it is binary, not CSV or text.")
 
 
-def _import(svc: Services, path: Path, *, source: str, shown: str) -> ImportResult:
+def _submit(svc: Services, path: Path, *, source: str, shown: str, scan: bool) -> str:
+    """The import job for the saved upload (the file is the job's from now on)."""
     settings = svc.settings
-    with svc.sessions() as session:
-        try:
-            rows = leadfile.read(path, max_rows=settings.import_max_rows, max_bytes=settings.import_max_bytes)
-            return import_leads(session, rows, source=source, checkpoint=session.commit)
-        except InputError as exc:
-            raise InputError(str(exc).replace(str(path), shown)) from None
+    params = {"path": str(path), "name": shown, "source": source, "scan": scan,
+              "max_rows": settings.import_max_rows, "max_bytes": settings.import_max_bytes}
+    try:
+        return svc.runner.submit("import", params, lead_ids=[])
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise

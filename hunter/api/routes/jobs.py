@@ -38,4 +38,4 @@ def job_out(job: JobStatus) -> JobOut:
     return JobOut(id=job.id, kind=job.kind, status=job.status, total=job.total, done=job.done,
                   failed=job.failed, progress=job.progress, error=job.error,
                   created_at=job.created_at, started_at=job.started_at,
-                  finished_at=job.finished_at)
+                  finished_at=job.finished_at, result=job.result)
