@@ -249,3 +249,23 @@ def test_bad_sort_and_cursors_are_input_errors(session: Session, leads: list[dic
         repo.list(LeadFilter(), "score", PageRequest(cursor="not-base64!"))
     with pytest.raises(InputError):
         repo.list(LeadFilter(), "score", PageRequest(limit=0))
+
+
+def test_stream_export_gives_plain_tuples_and_the_analysis_without_omitted_keys(
+        session: Session, leads: list[dict[str, Any]], make_analysis: Any) -> None:
+    from hunter.store.scans import ScanRepository
+
+    repo = LeadRepository(session)
+    scanned = leads[3]["id"]
+    ScanRepository(session).add(scanned, make_analysis("lead003.com.tr", gateway="proofpoint"))
+    session.flush()
+    rows = list(repo.stream_export(("id", "domain", "score"), LeadFilter(), "-score",
+                                  omit=("evidence", "google", "no_such_key"), batch=7))
+    assert [r[0] for r in rows] == [lead.id for lead in repo.stream(LeadFilter(), "-score")]
+    assert len(rows) == len(leads) and ("lead003.com.tr", 72) in [r[1:3] for r in rows if r[0] == scanned]
+    analyses = {r[0]: r[-1] for r in rows}
+    assert all(v is None for k, v in analyses.items() if k != scanned)
+    stored = make_analysis("lead003.com.tr", gateway="proofpoint").model_dump(mode="json")
+    assert analyses[scanned] == {k: v for k, v in stored.items() if k not in ("evidence", "google")}
+    everything = {r[0]: r[-1] for r in repo.stream_export(("id",), LeadFilter(gateway=True), "domain")}
+    assert everything[scanned] == stored
