@@ -2,20 +2,25 @@
 
     normalise.parse -> DNS (plan + SPF walk + DMARC walk, concurrently) -> analysis parts
     -> scoring -> Analysis (with the evidence it was derived from)
+    -> when ``ctx.ip_lookup`` is set: the A/AAAA of MX hosts, apex, www and autodiscover,
+       each distinct address looked up once in the offline IP databases -> infrastructure
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from . import normalise
-from .analysis import dkim, dmarc, google, m365, mx, provider, spf, tenant, transport_security
+from .analysis import dkim, dmarc, google, infrastructure, m365, mx, provider, spf, tenant, transport_security
 from .dns import plan
 from .dns.facts import DnsFacts
 from .dns.lookup import Recording, Resolver
+from .integrations.base import IpLookup
 from .model import Analysis, Dmarc, DnsError, Evidence, Provider, Spf, Status
 from .normalise import Target
 from .rules.catalogue import Catalogue
@@ -23,6 +28,19 @@ from .scoring import score as scoring
 from .scoring.rules import ScoringRules
 
 UNKNOWN_PROVIDER = Provider(key="unknown", name="Unknown", kind="unknown", confidence="none")
+IP_CACHE_TTL = 24 * 3600.0          # seconds an address's facts are reused
+_ENRICHED_STATUSES = ("ok", "no_mx")
+
+log = logging.getLogger("hunter.pipeline")
+_failed_lookups: set[str] = set()   # adapters whose failure was already logged (once per process)
+
+
+class IpCache(Protocol):
+    """What the IP stage needs of a cache (``hunter.cache.Cache`` fits): plain-dict values."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def set(self, key: str, value: Any, *, ttl: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +53,8 @@ class Context:
     dkim_selectors: tuple[str, ...] = plan.DEFAULT_DKIM_SELECTORS
     domain_time_limit: float = 30.0
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    ip_lookup: IpLookup | None = None     # offline IP databases; None = enrichment off
+    ip_cache: IpCache | None = None
 
     @property
     def rules_version(self) -> str:
@@ -47,12 +67,16 @@ async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
     if target.status != "ok" or target.domain is None:
         return _invalid(target, ctx)
     recording = ctx.resolver.recording(bypass_cache=rescan)
+    deadline = asyncio.get_running_loop().time() + ctx.domain_time_limit
     try:
-        async with asyncio.timeout(ctx.domain_time_limit):
+        async with asyncio.timeout_at(deadline):
             spf_part, dmarc_part = await _lookup(target, recording, ctx)
     except TimeoutError:
         return _timed_out(target, recording.facts(target.domain), ctx)
-    return _judge(target, recording.facts(target.domain), spf_part, dmarc_part, ctx)
+    analysis = _judge(target, recording.facts(target.domain), spf_part, dmarc_part, ctx)
+    if ctx.ip_lookup is None or analysis.status not in _ENRICHED_STATUSES:
+        return analysis
+    return await _enrich(analysis, target, recording, ctx, deadline=deadline)
 
 
 async def _lookup(target: Target, recording: Recording, ctx: Context) -> tuple[Spf, Dmarc]:
@@ -72,6 +96,73 @@ async def _lookup(target: Target, recording: Recording, ctx: Context) -> tuple[S
         recording.drive(dmarc.walk(domain, org)),
     )
     return spf_part, dmarc_part
+
+
+async def _enrich(analysis: Analysis, target: Target, recording: Recording, ctx: Context, *,
+                  deadline: float) -> Analysis:
+    """Stage 3: where the servers are.  The A/AAAA answers go through the same recording (they
+    are evidence); a lookup failure or the time limit leaves ``infrastructure`` null."""
+    domain = target.domain
+    mx_hosts = [host.host for host in analysis.mx]
+    queries = plan.ip_queries(domain, mx_hosts, _autodiscover_target(recording.facts(domain), domain),
+                              is_cloud=lambda name: ctx.catalogue.match_autodiscover(name) is not None)
+    infra = None
+    try:
+        async with asyncio.timeout_at(deadline):
+            await recording.collect(queries)
+            addresses = infrastructure.locate(recording.facts(domain), queries, domain=domain,
+                                              own=target.registrable_domain or domain, mx_hosts=mx_hosts)
+            found = await asyncio.to_thread(_look_up, [a.ip for a in addresses], ctx)
+        if found is not None:
+            infra = infrastructure.build(addresses, found, provider=analysis.provider, gateway=analysis.gateway)
+    except TimeoutError:
+        pass
+    return analysis.model_copy(update={
+        "infrastructure": infra, "infrastructure_summary": infra.summary_en if infra else None,
+        "evidence": _evidence(recording.facts(domain), ctx)})
+
+
+def _autodiscover_target(facts: DnsFacts, domain: str) -> str | None:
+    targets = provider.cname_targets(facts, f"autodiscover.{domain}")
+    return targets[0] if targets else None
+
+
+def _look_up(ips: Sequence[str], ctx: Context) -> dict[str, dict[str, Any]] | None:
+    """Each address's facts as a plain dict (cached for a day); None when the lookup failed."""
+    lookup = ctx.ip_lookup
+    assert lookup is not None
+    try:
+        version = _version(lookup)
+        return {ip: _facts(ip, lookup, ctx.ip_cache, version) for ip in ips}
+    except Exception as exc:  # noqa: BLE001 - the adapter edge: scanning must never break
+        _log_failure(lookup, exc)
+        return None
+
+
+def _facts(ip: str, lookup: IpLookup, cache: IpCache | None, version: str) -> dict[str, Any]:
+    key = f"ip:{ip}:{version}"
+    values = cache.get(key) if cache is not None else None
+    if values is None:
+        values = infrastructure.fact_values(lookup.lookup(ip))
+        if cache is not None:
+            cache.set(key, values, ttl=IP_CACHE_TTL)
+    return values
+
+
+def _version(lookup: IpLookup) -> str:
+    """What changes the answer: the databases' versions when the adapter says, else its name."""
+    version = getattr(lookup, "version", None)
+    version = version() if callable(version) else version
+    return str(version or getattr(lookup, "name", "ip"))
+
+
+def _log_failure(lookup: IpLookup, exc: Exception) -> None:
+    name = getattr(lookup, "name", type(lookup).__name__)
+    if name in _failed_lookups:
+        return
+    _failed_lookups.add(name)
+    log.warning("IP lookup %s failed (%s): infrastructure left empty", name, type(exc).__name__,
+                extra={"event": "ip_lookup_failed", "adapter": name, "error": type(exc).__name__})
 
 
 def _status(facts: DnsFacts, domain: str, mx_part: mx.MxResult) -> Status:

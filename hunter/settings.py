@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     jobs_concurrency: int = Field(50, ge=1, le=1000)
 
     enrichment_enabled: bool = False
+    # Offline IP enrichment databases (docs/enrichment.md): explicit paths win over the dir search.
+    enrichment_db_dir: Path | None = None
+    enrichment_db_path_maxmind_city: Path | None = None
+    enrichment_db_path_maxmind_country: Path | None = None
+    enrichment_db_path_maxmind_asn: Path | None = None
+    enrichment_db_path_ip2location: Path | None = None
+    enrichment_db_path_ip2proxy: Path | None = None
     database_url: SecretStr | None = None     # default: SQLite file data_dir/hunter.db
     redis_url: SecretStr | None = None
 
@@ -66,6 +73,13 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("enrichment_db_dir", "enrichment_db_path_maxmind_city", "enrichment_db_path_maxmind_country",
+                     "enrichment_db_path_maxmind_asn", "enrichment_db_path_ip2location",
+                     "enrichment_db_path_ip2proxy", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("dns_nameservers", "dns_fallback_nameservers")
     @classmethod

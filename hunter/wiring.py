@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .cache import MemoryCache
 from .dns.cache import DnsCache
 from .dns.lookup import Resolver
 from .dns.metrics import DnsMetrics
 from .dns.options import DnsOptions
-from .pipeline import Context
+from .pipeline import Context, IpCache
 from .rules import catalogue
 from .scoring import rules as scoring_rules
+from .integrations.base import IpLookup
 from .settings import Settings
 
 log = logging.getLogger("hunter.wiring")
+_logged: set[str] = set()   # once-per-process warnings already given
 
 
 def dns_options(settings: Settings) -> DnsOptions:
@@ -35,13 +38,44 @@ def build_context(settings: Settings) -> Context:
                      max_entries=options.cache_max_entries) if settings.dns_cache_enabled else None
     resolver = Resolver(options, cache=cache, metrics=DnsMetrics())
     rules_dir = settings.rules_dir
+    ip_lookup, ip_cache = ip_enrichment(settings)
     return Context(
         resolver=resolver,
         catalogue=catalogue.load(_rules_file(rules_dir, "providers.yaml")),
         scoring_rules=scoring_rules.load(_rules_file(rules_dir, "scoring.yaml") or scoring_rules.DEFAULT_PATH),
         dkim_selectors=settings.dns_dkim_selectors,
         domain_time_limit=settings.dns_domain_time_limit,
+        ip_lookup=ip_lookup,
+        ip_cache=ip_cache,
     )
+
+
+def ip_enrichment(settings: Settings) -> tuple[IpLookup | None, IpCache | None]:
+    """The IP lookup and its cache when ``HUNTER_ENRICHMENT_ENABLED``; (None, None) when off or
+    when no database file is found (logged once).  Redis when ``HUNTER_REDIS_URL`` is set."""
+    if not settings.enrichment_enabled:
+        return None, None
+    from .integrations.enrichment import Enricher
+
+    enricher = Enricher.from_settings(settings)
+    if enricher is None:
+        _warn_once("no_databases", "enrichment on but no databases found: infrastructure stays empty")
+        return None, None
+    return enricher, _ip_cache(settings)
+
+
+def _ip_cache(settings: Settings) -> IpCache:
+    if settings.redis_url is None:
+        return MemoryCache()
+    from .cache.redis import RedisCache
+
+    return RedisCache(settings.redis_url.get_secret_value(), namespace="ip")
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _logged:
+        _logged.add(key)
+        log.warning(message, extra={"event": "enrichment_" + key})
 
 
 def _rules_file(rules_dir: Path | None, name: str) -> Path | None:

@@ -56,5 +56,15 @@ def test_core_never_imports_an_edge_or_a_later_layer(path: Path) -> None:
     assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
 
 
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_core_sees_only_the_integration_interfaces(path: Path) -> None:
+    """An ``IpLookup`` arrives inside the Context: the core may import ``integrations.base``
+    and nothing else of ``integrations`` (no concrete adapter)."""
+    bad = sorted(name for name in hunter_imports(path)
+                 if name.startswith("hunter.integrations.") and not name.startswith("hunter.integrations.base"))
+    assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
 def test_the_walk_sees_relative_imports() -> None:
     assert "hunter.dns.facts" in hunter_imports(PACKAGE / "pipeline.py")
+    assert "hunter.integrations.base" in hunter_imports(PACKAGE / "pipeline.py")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import leadfile
@@ -16,6 +17,10 @@ HERE = Path(__file__).resolve().parent.parent / "sandbox"
 ZONES_DIR = HERE / "zones"
 SAMPLE_LEADS = HERE / "samples" / "leads.csv"
 BROKEN_ZONES = ("vanmermer.com.tr",)  # answers SERVFAIL: shows a dns_error verdict
+# Demo zones whose addresses are examples of the MaxMind test databases (docs/enrichment.md).
+ENRICHMENT_LEADS = ("poyrazyazilim.com.tr", "karayelmakina.com.tr")
+REPO = HERE.parent.parent
+SHARED_MAXMIND = REPO.parent / "shared" / "data" / "maxmind"
 
 
 class Collect:
@@ -39,9 +44,11 @@ def run(*, port: int = 0, out: Path | None = None, serve: bool = False,
         render.console.print(f"sandbox DNS on {server.address} serving {len(zones)} zones; "
                              f"leads: {SAMPLE_LEADS.name}")
         settings = Settings(dns_nameservers=(server.address,), dns_timeout=0.5, data_dir=data_dir)
-        summary = loop.run(scan_rows(leadfile.read(SAMPLE_LEADS), collect, settings, show=False))
+        settings = with_enrichment(settings)
+        summary = loop.run(scan_rows(demo_leads(settings), collect, settings, show=False))
         render.print_table(collect.results)
         render.console.print(summary)
+        print_infrastructure(collect.results)
         if serve:
             serve_api(settings, api_port)
     if out is not None:
@@ -51,6 +58,37 @@ def run(*, port: int = 0, out: Path | None = None, serve: bool = False,
         writer.close()
         if stream is not None:
             stream.close()
+
+
+def with_enrichment(settings: Settings) -> Settings:
+    """Enrichment on when the test databases are found (``HUNTER_ENRICHMENT_DB_DIR``, else
+    ``../shared/data/maxmind`` next to the repo); otherwise one line saying why it is off."""
+    db_dir = settings.enrichment_db_dir or (SHARED_MAXMIND if SHARED_MAXMIND.is_dir() else None)
+    if db_dir is None or not Path(db_dir).is_dir():
+        where = f"{db_dir} is not a folder" if db_dir else f"no HUNTER_ENRICHMENT_DB_DIR and no {SHARED_MAXMIND}"
+        render.console.print(f"IP enrichment off: no test databases found ({where})", soft_wrap=True)
+        return settings
+    return settings.model_copy(update={"enrichment_enabled": True, "enrichment_db_dir": Path(db_dir)})
+
+
+def demo_leads(settings: Settings) -> Iterator[leadfile.LeadRow]:
+    """The sample leads, plus the enrichment demo companies when enrichment is on."""
+    rows = list(leadfile.read(SAMPLE_LEADS))
+    yield from rows
+    if settings.enrichment_enabled:
+        last = max((row.row for row in rows), default=0)
+        for offset, domain in enumerate(ENRICHMENT_LEADS, start=1):
+            yield leadfile.LeadRow(row=last + offset, value=domain, column=None, company=None, fields={})
+
+
+def print_infrastructure(results: list[Analysis]) -> None:
+    lines = [(a.domain, a.infrastructure.summary_en) for a in results
+             if a.infrastructure is not None and a.infrastructure.summary_en
+             and any(info.special is None and info.sources for info in a.infrastructure.ips)]
+    if lines:
+        render.console.print("\nInfrastructure (offline IP databases):")
+    for domain, sentence in lines:
+        render.console.print(f"  {domain}: {sentence}", soft_wrap=True, markup=False)
 
 
 def serve_api(settings: Settings, api_port: int) -> None:

@@ -6,6 +6,8 @@ are driven separately (see ``dns.facts`` for the walker protocol).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from .facts import Query
 
 # Probed concurrently at <selector>._domainkey.<domain> (TXT, CNAME chain followed).
@@ -41,3 +43,18 @@ def queries(domain: str, *, dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELEC
 
 def dkim_name(selector: str, domain: str) -> str:
     return f"{selector}._domainkey.{domain}"
+
+
+def ip_queries(domain: str, mx_hosts: Iterable[str], autodiscover_target: str | None, *,
+               is_cloud: Callable[[str], bool] = lambda _: False) -> list[Query]:
+    """A and AAAA for the names whose addresses say where a company's servers are.
+
+    Every MX host, the apex, ``www.<domain>`` and ``autodiscover.<domain>`` — the last one
+    skipped when its CNAME (``autodiscover_target``) is a cloud name (``is_cloud``), whose
+    addresses are the provider's, not the company's.  Order is stable; no duplicates.
+    """
+    names = [host.lower().rstrip(".") for host in mx_hosts] + [domain, f"www.{domain}"]
+    if autodiscover_target is None or not is_cloud(autodiscover_target.lower().rstrip(".")):
+        names.append(f"autodiscover.{domain}")
+    unique = [name for name in dict.fromkeys(names) if name]
+    return [Query(name, rdtype) for name in unique for rdtype in ("A", "AAAA")]

@@ -64,8 +64,15 @@ def summarise(analysis: Analysis, *, lang: Lang, config: SalesConfig) -> SalesSu
         discovery_questions=script.discovery_questions(analysis, angle, lang=lang),
         next_step=script.next_step(analysis, angle, lang=lang),
         offers=catalogue.choose(analysis, gaps=gaps, config=config, lang=lang),
-        infrastructure=analysis.infrastructure_summary or None,
+        infrastructure=infrastructure(analysis, lang),
     )
+
+
+def infrastructure(analysis: Analysis, lang: Lang) -> str | None:
+    """The infrastructure sentence in ``lang`` (the analysis holds both); else the stored line."""
+    infra = analysis.infrastructure
+    text = (infra.summary_tr if lang == "tr" else infra.summary_en) if infra is not None else None
+    return text or analysis.infrastructure_summary or None
 
 
 def label(analysis: Analysis, lang: Lang) -> str | None:
