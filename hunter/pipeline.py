@@ -42,6 +42,8 @@ class IpCache(Protocol):
 
     def set(self, key: str, value: Any, *, ttl: float) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -59,6 +61,13 @@ class Context:
     @property
     def rules_version(self) -> str:
         return f"scoring {self.scoring_rules.version}; providers {self.catalogue.version}"
+
+    async def aclose(self) -> None:
+        """Release what the context holds: the resolver's sockets, the IP databases and cache."""
+        await self.resolver.aclose()
+        for part in (self.ip_lookup, self.ip_cache):
+            if part is not None:
+                part.close()
 
 
 async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:

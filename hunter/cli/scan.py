@@ -30,7 +30,7 @@ async def analyze_list(texts: list[str], settings: Settings) -> list[Analysis]:
     try:
         return [a async for a in analyze_many(texts, ctx, concurrency=settings.dns_concurrency)]
     finally:
-        await ctx.resolver.aclose()
+        await ctx.aclose()
 
 
 def open_writer(out: Path | None) -> tuple[output.Writer, object]:
@@ -133,7 +133,7 @@ async def scan_rows(rows: Iterator[leadfile.LeadRow], writer: output.Writer, set
                     providers[result.provider.key] += 1
                 advance()
     finally:
-        await ctx.resolver.aclose()
+        await ctx.aclose()
         if metrics_out is not None:
             write_metrics(metrics_out, ctx.resolver.metrics.snapshot())
     return output.summary(statuses, providers, time.monotonic() - started)

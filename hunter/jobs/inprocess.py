@@ -87,7 +87,7 @@ class JobExecution:
         if self._ctx is not None:
             ctx, self._ctx = self._ctx, None
             async with asyncio.timeout(timeout):
-                await ctx.resolver.aclose()
+                await ctx.aclose()
 
     # one job
 

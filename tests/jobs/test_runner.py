@@ -75,6 +75,9 @@ class FakeContext:
     """Enough of a Context for tasks that never call ``analyze``."""
     resolver: FakeResolver = field(default_factory=FakeResolver)
 
+    async def aclose(self) -> None:
+        await self.resolver.aclose()
+
 
 def add_leads(sessions: Sessions, domains: list[str]) -> list[int]:
     now = datetime.now(UTC)
