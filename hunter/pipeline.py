@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -141,15 +142,14 @@ def _look_up(ips: Sequence[str], ctx: Context) -> dict[str, dict[str, Any]] | No
     lookup = ctx.ip_lookup
     assert lookup is not None
     try:
-        version = _version(lookup)
-        return {ip: _facts(ip, lookup, ctx.ip_cache, version) for ip in ips}
+        return {ip: _facts(ip, lookup, ctx.ip_cache) for ip in ips}
     except Exception as exc:  # noqa: BLE001 - the adapter edge: scanning must never break
         _log_failure(lookup, exc)
         return None
 
 
-def _facts(ip: str, lookup: IpLookup, cache: IpCache | None, version: str) -> dict[str, Any]:
-    key = f"ip:{ip}:{version}"
+def _facts(ip: str, lookup: IpLookup, cache: IpCache | None) -> dict[str, Any]:
+    key = ip_cache_key(ip, lookup)
     values = cache.get(key) if cache is not None else None
     if values is None:
         values = infrastructure.fact_values(lookup.lookup(ip))
@@ -158,11 +158,13 @@ def _facts(ip: str, lookup: IpLookup, cache: IpCache | None, version: str) -> di
     return values
 
 
-def _version(lookup: IpLookup) -> str:
-    """What changes the answer: the databases' versions when the adapter says, else its name."""
+def ip_cache_key(ip: str, lookup: IpLookup) -> str:
+    """The key of ``ip``'s facts in the IP cache: the address and what changes the answer (the
+    databases' versions when the adapter says, else its name), hashed to keep keys short."""
     version = getattr(lookup, "version", None)
     version = version() if callable(version) else version
-    return str(version or getattr(lookup, "name", "ip"))
+    digest = hashlib.sha256(str(version or getattr(lookup, "name", "ip")).encode()).hexdigest()[:16]
+    return f"ip:{ip}:{digest}"
 
 
 def _log_failure(lookup: IpLookup, exc: Exception) -> None:

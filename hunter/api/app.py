@@ -17,7 +17,7 @@ from ..wiring import build_context
 from . import errors
 from .deps import Services
 from .limits import BodyLimit
-from .routes import analyze, exports, health, imports, jobs, leads, scans, tokens
+from .routes import analyze, debug, exports, health, imports, jobs, leads, scans, tokens
 
 log = logging.getLogger("hunter.api")
 PREFIX = "/api/v1"
@@ -33,6 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Lead intelligence from public DNS. See docs/api.md.")
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(debug.router)            # /debug/ip-enrichment/… (admin)
     for module in (leads, analyze, scans, jobs, exports, tokens):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(imports.router, prefix=PREFIX)
@@ -66,5 +67,5 @@ def _open(settings: Settings) -> Services:
 
 async def _close(services: Services) -> None:
     services.runner.close(RUNNER_CLOSE_TIMEOUT)
-    await services.context.resolver.aclose()
+    await services.context.aclose()
     services.engine.dispose()

@@ -12,6 +12,7 @@ import typer
 
 from ..errors import HunterError
 from . import demo as demo_cmd
+from . import enrichment as enrichment_cmd
 from . import leads as leads_cmd
 from . import loop, output
 from . import scan as scan_cmd
@@ -30,6 +31,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.token_app, name="token")
 app.command("rescan")(stored_cmd.rescan)
 app.add_typer(stored_cmd.leads_app, name="leads")
+app.add_typer(enrichment_cmd.enrichment_app, name="enrichment")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]

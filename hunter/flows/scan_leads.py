@@ -12,6 +12,7 @@ from .. import changes
 from ..model import Analysis
 from ..pipeline import Context, analyze
 from ..store.changes import ChangeRepository
+from ..store.enrichment import IpEnrichmentRepository
 from ..store.models import Lead, Scan
 from ..store.scans import ScanRepository
 
@@ -44,4 +45,6 @@ def store_analysis(session: Session, lead: Lead, analysis: Analysis, *,
     events = changes.diff(previous, analysis)
     if events:
         ChangeRepository(session).add_many(lead.id, scan.id, [(e.kind, e.before, e.after) for e in events])
+    if analysis.infrastructure is not None:     # None: enrichment off, the stored rows stay
+        IpEnrichmentRepository(session).replace_for_lead(lead.id, scan.id, analysis.infrastructure.ips)
     return scan, events

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -185,5 +186,22 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-__all__ = ["ApiToken", "Base", "ChangeEvent", "ImportBatch", "ImportRow", "Job", "JobItem",
-           "Lead", "Scan"]
+class IpEnrichment(Base):
+    """One IP address behind a lead, as its latest scan with enrichment on saw it: the roles it
+    plays and what the offline IP databases said (``facts`` = the contract's ``IpInfo``)."""
+
+    __tablename__ = "ip_enrichment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"))     # the latest scan that saw it
+    ip: Mapped[str] = mapped_column(String(45))
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    facts: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("lead_id", "ip"), Index("ix_ip_enrichment_ip", "ip"))
+
+
+__all__ = ["ApiToken", "Base", "ChangeEvent", "ImportBatch", "ImportRow", "IpEnrichment", "Job",
+           "JobItem", "Lead", "Scan"]
