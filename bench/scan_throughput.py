@@ -42,9 +42,25 @@ ns1 IN A 127.0.0.1
 """
 
 
+# The providers' side, as in the real world: their SPF records and MX hosts resolve (and are
+# then cached), instead of being refused by a server that only knows bench.test.
+WORLD = """$ORIGIN .
+$TTL 3600
+@ IN SOA ns1.bench.test. hostmaster.bench.test. ( 1 3600 600 604800 300 )
+@ IN NS ns1.bench.test.
+spf.protection.outlook.com. IN TXT "v=spf1 ip4:192.0.2.0/26 -all"
+_spf.google.com. IN TXT "v=spf1 ip4:192.0.2.64/27 ~all"
+bench-test.mail.protection.outlook.com. IN A 192.0.2.10
+aspmx.l.google.com. IN A 192.0.2.70
+mx.natrohost.com. IN A 198.51.100.130
+mx1-eu1.ppe-hosted.com. IN A 203.0.113.130
+"""
+
+
 def write_inputs(folder: Path, count: int) -> Path:
     (folder / "zones").mkdir()
     (folder / "zones" / "bench.test.zone").write_text(ZONE)
+    (folder / "zones" / "_world.zone").write_text(WORLD)
     leads = folder / "leads.txt"
     with leads.open("w") as handle:
         for i in range(count):
