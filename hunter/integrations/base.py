@@ -12,6 +12,7 @@ is replaced on disk, and that is skipped (logged once) while it is missing or co
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import logging
 import os
 import threading
@@ -272,6 +273,48 @@ class DbFile(Generic[T]):
             return self._version(handle)
         except self._errors:
             return None
+
+
+def normalise_ip(ip: str) -> str | None:
+    """The address in its canonical text form, or None when ``ip`` is not an IP address."""
+    try:
+        return str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        return None
+
+
+class FileAdapter:
+    """What every file-backed ``IpLookup`` shares: the query through its ``DbFile`` holder,
+    status, failure count and close.  Subclasses set ``name`` and ``_db`` and define ``_read``
+    (and may override ``_detail``)."""
+
+    name: str
+    _db: DbFile[Any]
+
+    def lookup(self, ip: str) -> IpFacts | None:
+        address = normalise_ip(ip)
+        if address is None:
+            return None
+        return self._db.query(lambda handle: self._read(handle, address))
+
+    def check(self) -> Health:
+        status = self._db.status()
+        detail = self._detail(status) if status.loaded else f"unavailable: {status.error}"
+        return Health(name=self.name, ok=status.loaded, detail=detail, files=(status,))
+
+    @property
+    def failures(self) -> int:
+        """Failed opens and reads of the file so far (for ``Enricher.metrics``)."""
+        return self._db.failures
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _detail(self, status: DbFileStatus) -> str:
+        return f"version {status.version}"
+
+    def _read(self, handle: Any, ip: str) -> IpFacts | None:
+        raise NotImplementedError
 
 
 def _describe(exc: BaseException) -> str:

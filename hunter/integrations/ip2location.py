@@ -9,14 +9,13 @@ are imported only here, on first use (extra ``hunter[enrichment]``).
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Self
 
 from ..errors import IntegrationUnavailable
-from .base import ENRICHMENT_EXTRA, DbFile, EnrichmentSettings, Health, IpFacts, configured_path
+from .base import ENRICHMENT_EXTRA, DbFile, EnrichmentSettings, FileAdapter, IpFacts, configured_path
 
 _PLACEHOLDERS = frozenset({
     "", "-", "N/A", "NOT SUPPORTED", "INVALID IP ADDRESS", "MISSING IP ADDRESS",
@@ -85,14 +84,7 @@ def _library(module: str) -> ModuleType:
         raise IntegrationUnavailable(module.lower(), f"{module} not installed: {ENRICHMENT_EXTRA}") from exc
 
 
-def _address(ip: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(ip.strip()))
-    except ValueError:
-        return None
-
-
-class _BinDatabase:
+class _BinDatabase(FileAdapter):
     """Shared life cycle of the two BIN adapters; subclasses open and read their library."""
 
     PROVIDER: ClassVar[str]
@@ -114,29 +106,13 @@ class _BinDatabase:
         path = configured_path(getattr(settings, cls.SETTING), settings.enrichment_db_dir, cls.PATTERNS)
         return cls(path, recheck_seconds=recheck_seconds) if path is not None else None
 
-    def lookup(self, ip: str) -> IpFacts | None:
-        address = _address(ip)
-        if address is None:
-            return None
-        return self._db.query(lambda handle: self._read(handle[0], address))
-
-    def check(self) -> Health:
-        status = self._db.status()
-        detail = f"version {status.version}" if status.loaded else f"unavailable: {status.error}"
-        return Health(name=self.name, ok=status.loaded, detail=detail, files=(status,))
-
-    @property
-    def failures(self) -> int:
-        """Failed opens and reads of the file so far (for ``Enricher.metrics``)."""
-        return self._db.failures
-
-    def close(self) -> None:
-        self._db.close()
+    def _read(self, handle: tuple[Any, str], ip: str) -> IpFacts | None:
+        return self._read_db(handle[0], ip)
 
     def _open(self, path: Path) -> tuple[Any, str]:
         raise NotImplementedError
 
-    def _read(self, db: Any, ip: str) -> IpFacts | None:
+    def _read_db(self, db: Any, ip: str) -> IpFacts | None:
         raise NotImplementedError
 
 
@@ -158,7 +134,7 @@ class IP2LocationDatabase(_BinDatabase):
             raise ProbeFailed(f"cannot read a record: {type(exc).__name__}: {exc}") from exc
         return db, f"DB{dbtype} {date}"
 
-    def _read(self, db: Any, ip: str) -> IpFacts | None:
+    def _read_db(self, db: Any, ip: str) -> IpFacts | None:
         return location_facts(ip, db.get_all(ip), source=self.name)
 
 
@@ -178,7 +154,7 @@ class IP2ProxyDatabase(_BinDatabase):
             raise ProbeFailed("cannot read a record")
         return db, f"PX{db.get_package_version()} {db.get_database_version()}"
 
-    def _read(self, db: Any, ip: str) -> IpFacts | None:
+    def _read_db(self, db: Any, ip: str) -> IpFacts | None:
         record = db.get_all(ip)
         if record["is_proxy"] == -1:
             raise ProbeFailed(f"cannot read the record for {ip}")

@@ -17,7 +17,6 @@ pull the pages from under a reader; ``DbFile`` re-opens the file when it changes
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,7 +25,8 @@ from types import ModuleType
 from typing import Any, ClassVar, Self
 
 from ..errors import IntegrationUnavailable
-from .base import (ENRICHMENT_EXTRA, DbFile, EnrichmentSettings, Health, IpFacts, configured_path)
+from .base import (ENRICHMENT_EXTRA, DbFile, DbFileStatus, EnrichmentSettings, FileAdapter, IpFacts,
+                   configured_path)
 
 Reader = Any   # geoip2.database.Reader (imported lazily)
 Reading = Callable[[Reader, str, str], IpFacts | None]
@@ -117,7 +117,7 @@ class WrongDatabaseType(ValueError):
     """The file is a valid .mmdb of another kind (e.g. a Country file configured as City)."""
 
 
-class MaxMindDatabase:
+class MaxMindDatabase(FileAdapter):
     """One .mmdb file; subclasses fix the ``KIND``.  Lookups never raise for file problems."""
 
     KIND: ClassVar[Kind]
@@ -140,24 +140,8 @@ class MaxMindDatabase:
         path = configured_path(explicit, settings.enrichment_db_dir, cls.KIND.patterns)
         return cls(path, recheck_seconds=recheck_seconds) if path is not None else None
 
-    def lookup(self, ip: str) -> IpFacts | None:
-        address = _address(ip)
-        if address is None:
-            return None
-        return self._db.query(lambda reader: self._read(reader, address))
-
-    def check(self) -> Health:
-        status = self._db.status()
-        detail = f"{self.KIND.name}: {status.version}" if status.loaded else f"unavailable: {status.error}"
-        return Health(name=self.name, ok=status.loaded, detail=detail, files=(status,))
-
-    @property
-    def failures(self) -> int:
-        """Failed opens and reads of the file so far (for ``Enricher.metrics``)."""
-        return self._db.failures
-
-    def close(self) -> None:
-        self._db.close()
+    def _detail(self, status: DbFileStatus) -> str:
+        return f"{self.KIND.name}: {status.version}"
 
     def _read(self, reader: Reader, ip: str) -> IpFacts | None:
         try:
@@ -212,10 +196,3 @@ def _version(reader: Reader) -> str:
     meta = reader.metadata()
     built = datetime.fromtimestamp(meta.build_epoch, tz=timezone.utc).date().isoformat()
     return f"{meta.database_type} {built}"
-
-
-def _address(ip: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(ip.strip()))
-    except ValueError:
-        return None
