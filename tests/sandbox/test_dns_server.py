@@ -451,3 +451,19 @@ def test_command_line_prints_its_address() -> None:
             assert dns.query.udp(query("parked.test", "A"), HOST, port=port, timeout=2).answer
         finally:
             process.terminate()
+
+
+async def test_stats_can_be_switched_off_for_long_running_servers(tmp_path) -> None:
+    import dns.asyncquery
+    import dns.message
+
+    from hunter.sandbox.dns import SandboxDns, load_zone_dir
+    from tests.conftest import shared_dir
+
+    zones = load_zone_dir(shared_dir() / "data" / "dns" / "zones")
+    async with SandboxDns(zones, record_stats=False) as quiet, SandboxDns(zones) as counting:
+        for server in (quiet, counting):
+            query = dns.message.make_query("m365-tenant.test", "MX")
+            reply = await dns.asyncquery.udp(query, "127.0.0.1", port=server.port, timeout=2)
+            assert reply.answer
+    assert not quiet.stats and counting.stats[("m365-tenant.test", "MX", "udp")] == 1
