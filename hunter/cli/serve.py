@@ -11,6 +11,7 @@ from ..settings import Settings
 from ..store import migrate
 from ..store.db import make_engine, session_factory
 from ..store.tokens import ROLES, TokenRepository
+from . import loop
 from .startup import build_settings, fail
 
 DEFAULT_HOST = "127.0.0.1"
@@ -34,6 +35,7 @@ def serve(
         app = create_app(settings)
     except HunterError as exc:
         raise fail(str(exc)) from None
+    loop.tune_gc()                      # the job runner scans in bulk in this process too
     uvicorn.run(app, host=host or getattr(settings, "api_host", DEFAULT_HOST),
                 port=port or getattr(settings, "api_port", DEFAULT_PORT),
                 log_level=settings.log_level.lower(), access_log=True)
