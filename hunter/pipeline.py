@@ -193,11 +193,12 @@ def _judge(target: Target, facts: DnsFacts, spf_part, dmarc_part, ctx: Context) 
     status = _status(facts, domain, mx_part)
     m365_part = m365.detect(facts, domain, catalogue=ctx.catalogue)
     google_part = google.detect(facts, domain, catalogue=ctx.catalogue)
-    verdict = provider.classify(facts, domain=domain, mx_hosts=mx_part.hosts, spf=spf_part,
-                                m365=m365_part, google=google_part, catalogue=ctx.catalogue,
-                                registrable_domain=target.registrable_domain)
-    if status == "dns_error":
+    if status == "dns_error":         # the MX failed: nothing to classify, say unknown
         verdict = provider.ProviderVerdict(UNKNOWN_PROVIDER, None, None)
+    else:
+        verdict = provider.classify(facts, domain=domain, mx_hosts=mx_part.hosts, spf=spf_part,
+                                    m365=m365_part, google=google_part, catalogue=ctx.catalogue,
+                                    registrable_domain=target.registrable_domain)
     size = tenant.estimate(facts, domain, m365=m365_part, google=google_part,
                            gateway=verdict.gateway, spf=spf_part, dmarc=dmarc_part, catalogue=ctx.catalogue)
     dkim_part = dkim.evaluate(facts, domain, ctx.dkim_selectors)
