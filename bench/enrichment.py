@@ -5,11 +5,14 @@
    pipeline's cache path (get, or lookup + set) on a MemoryCache, and on Redis when one answers
    on 127.0.0.1:6379: a first pass that fills the cache and a second one that only hits it.
 2. `hunter scan` on the synthetic sandbox zone of bench/scan_throughput.py (its functions are
-   reused), with A/AAAA records added so every domain's apex, www and own mail server resolve
-   to addresses the test databases know: once with enrichment off, once on.
+   reused), with A/AAAA records added so every domain's apex, www, autodiscover and own mail
+   server resolve to addresses the test databases know: off and on, alternating, at two paces —
+   cpu-bound (20 ms per answer, 200 domains at once: the client's CPU is the limit) and
+   latency-bound (100 ms per answer, 50 at once: the resolvers are).  Wall time and the scan
+   process's CPU time, medians of ``--repeat`` runs.
 Traffic goes only to 127.0.0.1.
 
-    python bench/enrichment.py [--domains 2000] [--ips 20000] [--latency 0.02] [--concurrency 200]
+    python bench/enrichment.py [--domains 2000] [--latency-domains 1000] [--ips 20000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import ipaddress
 import json
 import os
 import random
+import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -134,15 +139,26 @@ def version_cost(enricher: Enricher, calls: int = 2000) -> float:
     return (time.perf_counter() - started) / calls
 
 
-def scan_once(leads: Path, port: int, concurrency: int, out: Path, env: dict[str, str]) -> float:
+# The two paces a bulk scan runs at: the client's CPU sets it when answers come fast and many
+# domains are in flight; the resolvers set it when answers are slow or few domains are in flight.
+REGIMES = {
+    "cpu-bound": {"latency": 0.02, "concurrency": 200},
+    "latency-bound": {"latency": 0.1, "concurrency": 50},
+}
+
+
+def scan_once(leads: Path, port: int, concurrency: int, out: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and the child's CPU seconds (user + system, all its threads)."""
     saved = dict(os.environ)
     os.environ.update(env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         seconds, _ = scan_throughput.scan(leads, port, concurrency, out)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def enriched_count(out: Path) -> tuple[int, int]:
@@ -152,33 +168,48 @@ def enriched_count(out: Path) -> tuple[int, int]:
     return len(infra), sum(len(i["ips"]) for i in infra)
 
 
+def regime(folder: Path, leads: Path, n: int, name: str, port: int, repeat: int) -> list[str]:
+    """Off and on, alternating ``repeat`` times against one sandbox server; medians."""
+    latency, concurrency = REGIMES[name]["latency"], REGIMES[name]["concurrency"]
+    server = scan_throughput.start_server(folder / "zones", port, latency)
+    runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    try:
+        for _ in range(repeat):
+            for mode, env in (("off", {"HUNTER_ENRICHMENT_ENABLED": "false"}), ("on", enrichment_env())):
+                runs[mode].append(scan_once(leads, port, concurrency, folder / f"{mode}.jsonl", env))
+    finally:
+        server.terminate()
+        server.wait()
+    domains, ips = enriched_count(folder / "on.jsonl")
+    wall = {m: statistics.median(r[0] for r in runs[m]) for m in runs}
+    cpu = {m: statistics.median(r[1] for r in runs[m]) for m in runs}
+    slower = (wall["on"] / wall["off"] - 1) * 100
+    head = f"{name} ({latency * 1000:g} ms per answer, concurrency {concurrency}, {n} domains, median of {repeat})"
+    return [head,
+            f"  hunter scan, off     {n / wall['off']:10.1f} domains/s  ({wall['off']:.2f} s, CPU {cpu['off']:.2f} s)",
+            f"  hunter scan, on      {n / wall['on']:10.1f} domains/s  ({wall['on']:.2f} s, CPU {cpu['on']:.2f} s; "
+            f"{domains} domains with infrastructure, {ips} IP entries)",
+            f"  enrichment adds      {slower:+9.1f} % wall time, {(cpu['on'] - cpu['off']) / n * 1e6:+.0f} µs CPU per domain"]
+
+
 def scans(args: argparse.Namespace) -> list[str]:
-    off = {"HUNTER_ENRICHMENT_ENABLED": "false"}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        leads = scan_throughput.write_inputs(folder, args.domains)
-        zone = folder / "zones" / "bench.test.zone"
-        zone.write_text(zone.read_text() + RECORDS)
-        server = scan_throughput.start_server(folder / "zones", args.port, args.latency)
-        try:
-            t_off = scan_once(leads, args.port, args.concurrency, folder / "off.jsonl", off)
-            t_on = scan_once(leads, args.port, args.concurrency, folder / "on.jsonl", enrichment_env())
-        finally:
-            server.terminate()
-            server.wait()
-        domains, ips = enriched_count(folder / "on.jsonl")
-    n = args.domains
-    return [f"hunter scan, off       {n / t_off:10.1f} domains/s  ({t_off:.1f} s)",
-            f"hunter scan, on        {n / t_on:10.1f} domains/s  ({t_on:.1f} s; {domains} domains "
-            f"with infrastructure, {ips} IP entries)"]
+    lines = []
+    for name, count in (("cpu-bound", args.domains), ("latency-bound", args.latency_domains)):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            leads = scan_throughput.write_inputs(folder, count)
+            zone = folder / "zones" / "bench.test.zone"
+            zone.write_text(zone.read_text() + RECORDS)
+            lines += regime(folder, leads, count, name, args.port, args.repeat)
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains", type=int, default=2000)
     parser.add_argument("--ips", type=int, default=20000)
-    parser.add_argument("--latency", type=float, default=0.02)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--latency-domains", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=53532)
     args = parser.parse_args()
     for line in lookups(args.ips) + scans(args):

@@ -2,8 +2,9 @@
 
     normalise.parse -> DNS (plan + SPF walk + DMARC walk, concurrently) -> analysis parts
     -> scoring -> Analysis (with the evidence it was derived from)
-    -> when ``ctx.ip_lookup`` is set: the A/AAAA of MX hosts, apex, www and autodiscover,
-       each distinct address looked up once in the offline IP databases -> infrastructure
+    -> when ``ctx.ip_lookup`` is set: the A/AAAA of MX hosts, apex, www and autodiscover (asked
+       beside the main queries), each distinct address looked up once in the offline IP
+       databases -> infrastructure
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import normalise
 from .analysis import dkim, dmarc, google, infrastructure, m365, mx, provider, spf, tenant, transport_security
 from .dns import plan
-from .dns.facts import DnsFacts
+from .dns.facts import DnsFacts, Query
 from .dns.lookup import Recording, Resolver
 from .integrations.base import IpLookup
 from .model import Analysis, Dmarc, DnsError, Evidence, Provider, Spf, Status
@@ -37,7 +39,8 @@ _failed_lookups: set[str] = set()   # adapters whose failure was already logged 
 
 
 class IpCache(Protocol):
-    """What the IP stage needs of a cache (``hunter.cache.Cache`` fits): plain-dict values."""
+    """What the IP stage needs of a cache (``hunter.cache.Cache`` fits): plain-dict values.
+    A cache with a true ``local`` attribute (in-process, no I/O) is read on the event loop."""
 
     def get(self, key: str) -> Any | None: ...
 
@@ -78,27 +81,38 @@ async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
         return _invalid(target, ctx)
     recording = ctx.resolver.recording(bypass_cache=rescan)
     deadline = asyncio.get_running_loop().time() + ctx.domain_time_limit
+    addresses = _AddressRound(target, recording, ctx) if ctx.ip_lookup is not None else None
     try:
-        async with asyncio.timeout_at(deadline):
-            spf_part, dmarc_part = await _lookup(target, recording, ctx)
-    except TimeoutError:
-        return _timed_out(target, recording.facts(target.domain), ctx)
-    analysis = _judge(target, recording.facts(target.domain), spf_part, dmarc_part, ctx)
-    if ctx.ip_lookup is None or analysis.status not in _ENRICHED_STATUSES:
+        try:
+            async with asyncio.timeout_at(deadline):
+                spf_part, dmarc_part = await _lookup(target, recording, ctx, addresses)
+        except TimeoutError:
+            return _timed_out(target, recording.facts(target.domain), ctx)
+        ip_queries = await addresses.result(deadline) if addresses is not None else None
+    finally:
+        if addresses is not None:
+            addresses.cancel()
+    facts = recording.facts(target.domain)
+    analysis = _judge(target, facts, spf_part, dmarc_part, ctx)
+    if ip_queries is None or analysis.status not in _ENRICHED_STATUSES:
         return analysis
-    return await _enrich(analysis, target, recording, ctx, deadline=deadline)
+    return await _enrich(analysis, target, facts, ip_queries, ctx, deadline=deadline)
 
 
-async def _lookup(target: Target, recording: Recording, ctx: Context) -> tuple[Spf, Dmarc]:
-    """Two stages: MX first; the other ~25 queries only when the name exists and answers.
+async def _lookup(target: Target, recording: Recording, ctx: Context,
+                  addresses: _AddressRound | None) -> tuple[Spf, Dmarc]:
+    """Two rounds: MX first; the other ~25 queries only when the name exists and answers.
 
     A domain that does not exist or whose resolvers fail costs one query, not thirty — most of
     a raw lead list's failures end here, and nothing that could change the verdict is skipped.
+    With enrichment on, the A/AAAA of the MX hosts, www and autodiscover start beside round two.
     """
     domain = target.domain
     first = await recording.query(domain, "MX")
     if first.status in ("error", "nxdomain"):
         return Spf(), Dmarc()
+    if addresses is not None:
+        addresses.start(mx.parse(recording.facts(domain), domain))
     org = target.registrable_domain or domain
     _, spf_part, dmarc_part = await asyncio.gather(
         recording.collect(plan.queries(domain, dkim_selectors=ctx.dkim_selectors)),
@@ -108,63 +122,151 @@ async def _lookup(target: Target, recording: Recording, ctx: Context) -> tuple[S
     return spf_part, dmarc_part
 
 
-async def _enrich(analysis: Analysis, target: Target, recording: Recording, ctx: Context, *,
-                  deadline: float) -> Analysis:
-    """Stage 3: where the servers are.  The A/AAAA answers go through the same recording (they
-    are evidence); a lookup failure or the time limit leaves ``infrastructure`` null."""
+class _AddressRound:
+    """The A/AAAA queries behind enrichment (``plan.ip_queries``), asked beside round two.
+
+    The MX hosts are known after round one, so none of these names needs a round of its own
+    and the analysis takes no longer with enrichment on when the resolvers set the pace.
+    Autodiscover's addresses are asked at the same time as its CNAME (waiting for it would
+    cost a round); they count only when that answer says the name is the company's own
+    (``plan.autodiscover_counts``), never a cloud name.  A task of its own: a slow name
+    here never holds up or fails the analysis — at the deadline it is cancelled and
+    ``infrastructure`` stays null.  The answers go through the same recording: they are evidence.
+    ``result`` gives every query of ``plan.ip_queries``; ``_counted`` then drops autodiscover's
+    when its CNAME answer (from round two) says so.
+    """
+
+    def __init__(self, target: Target, recording: Recording, ctx: Context) -> None:
+        self.domain, self.recording, self.ctx = target.domain or "", recording, ctx
+        self._task: asyncio.Task[list[Query]] | None = None
+
+    def start(self, mx_part: mx.MxResult) -> None:
+        if mx_part.status in _ENRICHED_STATUSES:
+            self._task = asyncio.create_task(self._ask([host.host for host in mx_part.hosts]))
+
+    async def result(self, deadline: float) -> list[Query] | None:
+        """The address queries (see ``_counted``); None when not started or too slow."""
+        if self._task is None:
+            return None
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._task
+        except TimeoutError:
+            return None
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def _ask(self, mx_hosts: list[str]) -> list[Query]:
+        queries = plan.ip_queries(self.domain, mx_hosts)
+        # the apex's A/AAAA and autodiscover's CNAME are in round two's plan: not asked twice
+        await self.recording.collect([q for q in queries if q.name != self.domain])
+        return queries
+
+
+def _counted(queries: list[Query], facts: DnsFacts, domain: str, ctx: Context) -> list[Query]:
+    """``queries`` without autodiscover's when its CNAME answer says they are not the company's."""
+    name = f"autodiscover.{domain}"
+    is_cloud = ctx.catalogue.match_autodiscover
+    if plan.autodiscover_counts(facts.get(name, "CNAME"), is_cloud=lambda target: is_cloud(target) is not None):
+        return queries
+    return [q for q in queries if q.name != name]
+
+
+async def _enrich(analysis: Analysis, target: Target, facts: DnsFacts, queries: list[Query],
+                  ctx: Context, *, deadline: float) -> Analysis:
+    """Where the servers are: each distinct address looked up once (cached for a day); a
+    lookup failure or the time limit leaves ``infrastructure`` null."""
     domain = target.domain
     mx_hosts = [host.host for host in analysis.mx]
-    queries = plan.ip_queries(domain, mx_hosts, _autodiscover_target(recording.facts(domain), domain),
-                              is_cloud=lambda name: ctx.catalogue.match_autodiscover(name) is not None)
-    infra = None
+    addresses = infrastructure.locate(facts, _counted(queries, facts, domain, ctx), domain=domain,
+                                      own=target.registrable_domain or domain, mx_hosts=mx_hosts)
     try:
         async with asyncio.timeout_at(deadline):
-            await recording.collect(queries)
-            addresses = infrastructure.locate(recording.facts(domain), queries, domain=domain,
-                                              own=target.registrable_domain or domain, mx_hosts=mx_hosts)
-            found = await asyncio.to_thread(_look_up, [a.ip for a in addresses], ctx)
-        if found is not None:
-            infra = infrastructure.build(addresses, found, provider=analysis.provider, gateway=analysis.gateway)
+            found = await _look_up([a.ip for a in addresses], ctx)
     except TimeoutError:
-        pass
-    return analysis.model_copy(update={
-        "infrastructure": infra, "infrastructure_summary": infra.summary_en if infra else None,
-        "evidence": _evidence(recording.facts(domain), ctx)})
+        found = None
+    if found is None:
+        return analysis
+    infra = infrastructure.build(addresses, found, provider=analysis.provider, gateway=analysis.gateway)
+    return analysis.model_copy(update={"infrastructure": infra, "infrastructure_summary": infra.summary_en})
 
 
-def _autodiscover_target(facts: DnsFacts, domain: str) -> str | None:
-    targets = provider.cname_targets(facts, f"autodiscover.{domain}")
-    return targets[0] if targets else None
+async def _look_up(ips: Sequence[str], ctx: Context) -> dict[str, dict[str, Any]] | None:
+    """Each address's facts as a plain dict; None when the lookup failed.
 
-
-def _look_up(ips: Sequence[str], ctx: Context) -> dict[str, dict[str, Any]] | None:
-    """Each address's facts as a plain dict (cached for a day); None when the lookup failed."""
-    lookup = ctx.ip_lookup
+    Hits of an in-process cache are read on the event loop (no thread hand-off for the common
+    case of a bulk scan); the database lookups themselves — and every call to a cache that does
+    network I/O — run on a worker thread, so a slow adapter never blocks the loop.
+    """
+    lookup, cache = ctx.ip_lookup, ctx.ip_cache
     assert lookup is not None
+    found: dict[str, dict[str, Any]] = {}
+    missing, checked = list(dict.fromkeys(ips)), False
+    version = _recent_version(lookup)
+    if cache is not None and getattr(cache, "local", False) and version is not None:
+        for ip in missing:
+            values = cache.get(_cache_key(ip, version))
+            if values is not None:
+                found[ip] = values
+        missing, checked = [ip for ip in missing if ip not in found], True
+    if not missing:
+        return found
     try:
-        return {ip: _facts(ip, lookup, ctx.ip_cache) for ip in ips}
+        found.update(await asyncio.to_thread(_fetch, missing, lookup, cache, checked=checked))
     except Exception as exc:  # noqa: BLE001 - the adapter edge: scanning must never break
         _log_failure(lookup, exc)
         return None
+    return found
 
 
-def _facts(ip: str, lookup: IpLookup, cache: IpCache | None) -> dict[str, Any]:
-    key = ip_cache_key(ip, lookup)
-    values = cache.get(key) if cache is not None else None
-    if values is None:
-        values = infrastructure.fact_values(lookup.lookup(ip))
-        if cache is not None:
-            cache.set(key, values, ttl=IP_CACHE_TTL)
-    return values
+def _fetch(ips: Sequence[str], lookup: IpLookup, cache: IpCache | None, *,
+           checked: bool) -> dict[str, dict[str, Any]]:
+    """On a worker thread: the cache (unless ``checked`` already), else the databases + store."""
+    version = _version(lookup)
+    out = {}
+    for ip in ips:
+        key = _cache_key(ip, version)
+        values = cache.get(key) if cache is not None and not checked else None
+        if values is None:
+            values = infrastructure.fact_values(lookup.lookup(ip))
+            if cache is not None:
+                cache.set(key, values, ttl=IP_CACHE_TTL)
+        out[ip] = values
+    return out
 
 
 def ip_cache_key(ip: str, lookup: IpLookup) -> str:
     """The key of ``ip``'s facts in the IP cache: the address and what changes the answer (the
     databases' versions when the adapter says, else its name), hashed to keep keys short."""
+    return _cache_key(ip, _version(lookup))
+
+
+def _version(lookup: IpLookup) -> str:
+    """What changes ``lookup``'s answers (may stat or open files: not for the event loop)."""
     version = getattr(lookup, "version", None)
     version = version() if callable(version) else version
-    digest = hashlib.sha256(str(version or getattr(lookup, "name", "ip")).encode()).hexdigest()[:16]
-    return f"ip:{ip}:{digest}"
+    return str(version or getattr(lookup, "name", "ip"))
+
+
+def _recent_version(lookup: IpLookup) -> str | None:
+    """``_version`` without touching files or waiting on locks, when the adapter can say it
+    (``Enricher.recent_version``); None otherwise."""
+    recent = getattr(lookup, "recent_version", None)
+    if callable(recent):
+        return recent()  # type: ignore[no-any-return]
+    version = getattr(lookup, "version", None)
+    return None if callable(version) else str(version or getattr(lookup, "name", "ip"))
+
+
+@lru_cache(maxsize=64)
+def _digest(version: str) -> str:
+    return hashlib.sha256(version.encode()).hexdigest()[:16]
+
+
+def _cache_key(ip: str, version: str) -> str:
+    return f"ip:{ip}:{_digest(version)}"
 
 
 def _log_failure(lookup: IpLookup, exc: Exception) -> None:

@@ -20,13 +20,20 @@ log = logging.getLogger("hunter.wiring")
 _logged: set[str] = set()   # once-per-process warnings already given
 
 
+# A domain asks about 30-odd names at once in its second round (plan + SPF + DMARC + the
+# addresses for enrichment): the in-flight cap must leave room for all of them for every domain
+# in flight, or queries queue behind it and every extra round trip costs a wait at the cap —
+# ``dns_concurrency`` sets the pace, the cap only guards against runaway fan-out.
+QUERIES_PER_DOMAIN = 32
+
+
 def dns_options(settings: Settings) -> DnsOptions:
     return DnsOptions.from_addresses(
         settings.dns_nameservers, settings.dns_fallback_nameservers,
         timeout=settings.dns_timeout, attempts=settings.dns_attempts,
         domain_time_limit=settings.dns_domain_time_limit,
         cache_max_entries=settings.dns_cache_max_entries,
-        max_in_flight=max(512, settings.dns_concurrency * 4),
+        max_in_flight=max(512, settings.dns_concurrency * QUERIES_PER_DOMAIN),
     )
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import threading
 import time
 
 import pytest
 
+from hunter.cache import MemoryCache
+from hunter.dns.facts import Answer, Query, answer_from_dict
+from hunter.dns.lookup import Recording
 from hunter.integrations.base import IpFacts
 from hunter.model import Analysis
-from hunter.pipeline import analyze
+from hunter.pipeline import Context, analyze
+from hunter.rules import catalogue
+from hunter.scoring import rules as scoring_rules
 from hunter.sales import load_config, summarise
 from hunter.settings import Settings
 from hunter.wiring import build_context
@@ -74,7 +81,7 @@ async def test_ipv6_cdn_and_private_addresses(world):
 async def test_cloud_autodiscover_is_not_looked_up(world):
     (a,) = await scan(build_context(enriched(world)), "anadolutekstil.com.tr")
     assert all("autodiscover.anadolutekstil.com.tr" not in info.hosts for info in a.infrastructure.ips)
-    assert "autodiscover.anadolutekstil.com.tr A" not in a.evidence.records
+    assert a.evidence.records["autodiscover.anadolutekstil.com.tr CNAME"] == ["autodiscover.outlook.com."]
 
 
 async def test_flag_off_leaves_infrastructure_null(world, world_settings):
@@ -170,3 +177,134 @@ async def test_the_ip_stage_stays_within_the_domain_time_limit(world, world_sett
     (a,) = await scan(ctx, "poyrazyazilim.com.tr")
     assert time.monotonic() - started < 1.5
     assert a.status == "ok" and a.infrastructure is None and a.infrastructure_summary is None
+
+
+# ------------------------------------------------------------------ the address round
+
+class Timed:
+    """A resolver answering from a table after ``delay`` seconds, noting when each query left."""
+
+    def __init__(self, table: dict, delay: float) -> None:
+        self.answer_for, self.delay = answer_from_dict(table), delay
+        self.sent: list[tuple[float, str, str]] = []
+        self._start: float | None = None
+
+    def recording(self, *, bypass_cache: bool = False) -> Recording:
+        return Recording(self, bypass_cache=bypass_cache)  # type: ignore[arg-type]
+
+    async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
+        now = asyncio.get_running_loop().time()
+        self._start = now if self._start is None else self._start
+        self.sent.append((now - self._start, name, rdtype))
+        await asyncio.sleep(self.delay)
+        return self.answer_for(Query(name, rdtype))
+
+    def when(self, name: str, rdtype: str) -> float:
+        return next(t for t, n, r in self.sent if (n, r) == (name, rdtype))
+
+    async def aclose(self) -> None:
+        pass
+
+
+class Sweden(Boom):
+    name = "sweden"
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+        self.asked: list[str] = []
+
+    def lookup(self, ip: str) -> IpFacts | None:
+        self.threads.add(threading.get_ident())
+        self.asked.append(ip)
+        return IpFacts(ip=ip, country_code="SE", country="Sweden", asn=29518, as_org="Bredband2 AB")
+
+
+# SPF needs three dependent rounds after the MX (TXT, then two includes), as in real life.
+FIRMA = {
+    ("firma.com.tr", "MX"): ["10 mail.firma.com.tr."],
+    ("firma.com.tr", "TXT"): ["v=spf1 include:_spf.hoster.test -all"],
+    ("_spf.hoster.test", "TXT"): ["v=spf1 include:_spf2.hoster.test -all"],
+    ("_spf2.hoster.test", "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all"],
+    ("firma.com.tr", "A"): ["89.160.20.112"],
+    ("www.firma.com.tr", "A"): ["89.160.20.112"],
+    ("mail.firma.com.tr", "A"): ["81.2.69.160"],
+}
+
+
+def timed_context(table: dict, delay: float, *, lookup=None, cache=None) -> Context:
+    return Context(resolver=Timed(table, delay), catalogue=catalogue.load(),  # type: ignore[arg-type]
+                   scoring_rules=scoring_rules.load(), ip_lookup=lookup or Sweden(),
+                   ip_cache=cache if cache is not None else MemoryCache())
+
+
+async def test_address_queries_ride_beside_the_main_round_not_after_it() -> None:
+    delay = 0.2
+    ctx = timed_context(FIRMA, delay)
+    a = await analyze("firma.com.tr", ctx)
+    timed = ctx.resolver
+    assert a.status == "ok" and a.infrastructure is not None
+    assert {ip.ip for ip in a.infrastructure.ips} == {"89.160.20.112", "81.2.69.160"}
+    # asked as soon as the MX answer named the hosts, while the SPF walk still had rounds to go
+    for name in ("mail.firma.com.tr", "www.firma.com.tr"):
+        assert timed.when(name, "A") < 1.5 * delay and timed.when(name, "AAAA") < 1.5 * delay
+    assert timed.when("_spf2.hoster.test", "TXT") > 2.5 * delay
+    assert max(t for t, _, _ in timed.sent) < 3.5 * delay      # no round of their own at the end
+
+
+async def test_autodiscover_addresses_count_only_for_the_companys_own_name() -> None:
+    cloud = {**FIRMA, ("autodiscover.firma.com.tr", "CNAME"): ["autodiscover.outlook.com."],
+             ("autodiscover.firma.com.tr", "A"): Answer(Query("autodiscover.firma.com.tr", "A"), "ok",
+                                                       ("52.97.1.1",), ("autodiscover.outlook.com.",))}
+    own = {**FIRMA, ("autodiscover.firma.com.tr", "CNAME"): ["exchange.firma.com.tr."],
+           ("autodiscover.firma.com.tr", "A"): Answer(Query("autodiscover.firma.com.tr", "A"), "ok",
+                                                     ("81.2.69.161",), ("exchange.firma.com.tr.",))}
+    for table, counted in ((FIRMA, False), (cloud, False), (own, True)):   # FIRMA: NXDOMAIN
+        ctx = timed_context(table, 0.05)
+        lookup = ctx.ip_lookup
+        a = await analyze("firma.com.tr", ctx)
+        asked = {(n, r): t for t, n, r in ctx.resolver.sent}
+        # asked beside its CNAME, not after it: no extra round
+        assert asked[("autodiscover.firma.com.tr", "A")] < 1.5 * 0.05
+        hosts = {host for ip in a.infrastructure.ips for host in ip.hosts}
+        assert ("autodiscover.firma.com.tr" in hosts) is counted
+        if table is cloud:          # the provider's address is never looked up or reported
+            assert "52.97.1.1" not in {ip.ip for ip in a.infrastructure.ips}
+            assert "52.97.1.1" not in lookup.asked
+    roles = {ip.ip: ip.roles for ip in a.infrastructure.ips}
+    assert roles["81.2.69.161"] == ["autodiscover", "own_server"]
+
+
+class Spy(MemoryCache):
+    def __init__(self, *, local: bool) -> None:
+        super().__init__()
+        self.local, self.threads = local, []
+
+    def get(self, key: str):
+        self.threads.append(threading.get_ident())
+        return super().get(key)
+
+
+async def test_cache_hits_are_read_on_the_loop_and_lookups_run_off_it() -> None:
+    loop_thread = threading.get_ident()
+    lookup, cache = Sweden(), Spy(local=True)
+    ctx = timed_context(FIRMA, 0.0, lookup=lookup, cache=cache)
+    first = await analyze("firma.com.tr", ctx)
+    assert loop_thread not in lookup.threads                   # the databases: never on the loop
+    lookup.threads.clear()
+    cache.threads.clear()
+    second = await analyze("firma.com.tr", ctx)
+    assert lookup.threads == set()                              # all from the cache ...
+    assert cache.threads and set(cache.threads) == {loop_thread}   # ... read without a thread
+    assert cache.stats.misses == 2 and cache.stats.hits == 2    # nothing counted twice
+    assert first.infrastructure == second.infrastructure
+
+
+async def test_a_cache_with_io_is_never_read_on_the_loop() -> None:
+    loop_thread = threading.get_ident()
+    cache = Spy(local=False)                                    # e.g. Redis: a network round trip
+    ctx = timed_context(FIRMA, 0.0, cache=cache)
+    for _ in range(2):
+        a = await analyze("firma.com.tr", ctx)
+        assert a.infrastructure is not None
+    assert cache.threads and loop_thread not in cache.threads
+    assert cache.stats.hits == 2 and cache.stats.misses == 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hunter.analysis.infrastructure_text import (
@@ -55,9 +56,9 @@ def name_roles(name: str, *, domain: str, own: str, mx_hosts: Iterable[str],
     """The roles of the addresses of ``name``; own_server when a mail or autodiscover name lies
     under the company's own domain and its CNAME chain (if any) never leaves it."""
     roles = set()
-    if name in set(mx_hosts):
+    if name in mx_hosts:
         roles.add("mail")
-    if name in (domain, f"www.{domain}"):
+    if name == domain or name == f"www.{domain}":
         roles.add("web")
     if name == f"autodiscover.{domain}":
         roles.add("autodiscover")
@@ -70,10 +71,14 @@ def locate(facts: DnsFacts, queries: Iterable[Query], *, domain: str, own: str,
            mx_hosts: Sequence[str]) -> list[Address]:
     """Each distinct address once, in query order, with its roles merged and its names listed."""
     found: dict[str, tuple[set[str], list[str]]] = {}
+    mail = frozenset(mx_hosts)
     for query in queries:
-        chain = [c.rstrip(".").lower() for c in facts.cnames(query.name, query.rdtype)]
-        roles = name_roles(query.name, domain=domain, own=own, mx_hosts=mx_hosts, chain=chain)
-        for ip in _addresses(facts.records(query.name, query.rdtype)):
+        answer = facts.answers.get(query)
+        if answer is None or not answer.ok:
+            continue
+        chain = [c.rstrip(".").lower() for c in answer.cnames]
+        roles = name_roles(query.name, domain=domain, own=own, mx_hosts=mail, chain=chain)
+        for ip in _addresses(answer.records):
             merged, hosts = found.setdefault(ip, (set(), []))
             merged |= roles
             if query.name not in hosts:
@@ -85,11 +90,19 @@ def locate(facts: DnsFacts, queries: Iterable[Query], *, domain: str, own: str,
 def _addresses(records: Iterable[str]) -> list[str]:
     out = []
     for record in records:
-        try:
-            out.append(ipaddress.ip_address(record.strip()).compressed)
-        except ValueError:
-            continue
+        ip = _canonical_ip(record)
+        if ip is not None:
+            out.append(ip)
     return out
+
+
+@lru_cache(maxsize=8192)
+def _canonical_ip(record: str) -> str | None:
+    """An A/AAAA record's text as the canonical address (IPv6 compressed), None when not one."""
+    try:
+        return ipaddress.ip_address(record.strip()).compressed
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------ facts

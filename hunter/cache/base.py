@@ -29,6 +29,7 @@ class CacheStats:
 class Cache(Protocol):
     name: str
     stats: CacheStats
+    local: bool     # True: no I/O (in-process), so it may be read on the event loop
 
     def get(self, key: str) -> Any | None:
         """The value, or None when absent or expired (a cache failure counts as a miss)."""

@@ -13,6 +13,7 @@ from .base import CacheStats
 
 class MemoryCache:
     name = "memory"
+    local = True        # no I/O: callers may read it on the event loop
 
     def __init__(self, *, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:

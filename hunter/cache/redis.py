@@ -18,6 +18,7 @@ log = logging.getLogger("hunter.cache")
 
 class RedisCache:
     name = "redis"
+    local = False       # every call is a network round trip: never on the event loop
 
     def __init__(self, url: str, *, namespace: str, client: Any | None = None,
                  timeout: float = 0.5) -> None:

@@ -108,8 +108,8 @@ class Resolver(_Lookups):
         """The final ``Answer`` for (name, rdtype); never raises for DNS failures."""
         query = _query(name, rdtype)
         self.metrics.count("queries", query.rdtype)
-        if bypass_cache:
-            answer = await self._resolve_and_store(query)
+        if bypass_cache:      # not from the cache; an identical query in flight is fresh too
+            answer = await self._shared(query)
         else:
             answer = self._cached(query) or await self._shared(query)
         self.metrics.answer(query.rdtype, answer.status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .facts import Query
+from .facts import Answer, Query
 
 # Probed concurrently at <selector>._domainkey.<domain> (TXT, CNAME chain followed).
 DEFAULT_DKIM_SELECTORS: tuple[str, ...] = (
@@ -45,16 +45,28 @@ def dkim_name(selector: str, domain: str) -> str:
     return f"{selector}._domainkey.{domain}"
 
 
-def ip_queries(domain: str, mx_hosts: Iterable[str], autodiscover_target: str | None, *,
-               is_cloud: Callable[[str], bool] = lambda _: False) -> list[Query]:
-    """A and AAAA for the names whose addresses say where a company's servers are.
+def ip_queries(domain: str, mx_hosts: Iterable[str]) -> list[Query]:
+    """A and AAAA for the names whose addresses may say where a company's servers are.
 
-    Every MX host, the apex, ``www.<domain>`` and ``autodiscover.<domain>`` — the last one
-    skipped when its CNAME (``autodiscover_target``) is a cloud name (``is_cloud``), whose
-    addresses are the provider's, not the company's.  Order is stable; no duplicates.
+    Every MX host, the apex, ``www.<domain>`` and ``autodiscover.<domain>`` (whose addresses
+    count only as ``autodiscover_counts`` says).  Order is stable; no duplicates.
     """
-    names = [host.lower().rstrip(".") for host in mx_hosts] + [domain, f"www.{domain}"]
-    if autodiscover_target is None or not is_cloud(autodiscover_target.lower().rstrip(".")):
-        names.append(f"autodiscover.{domain}")
+    names = [host.lower().rstrip(".") for host in mx_hosts] + [domain, f"www.{domain}", f"autodiscover.{domain}"]
     unique = [name for name in dict.fromkeys(names) if name]
     return [Query(name, rdtype) for name in unique for rdtype in ("A", "AAAA")]
+
+
+def autodiscover_counts(cname: Answer | None, *, is_cloud: Callable[[str], bool] = lambda _: False) -> bool:
+    """Whether the addresses of ``autodiscover.<domain>`` can tell anything about the company,
+    judged from the answer to its CNAME query (part of the main plan).
+
+    Not when the name does not exist (NXDOMAIN: no record of any type there, RFC 8020), not when
+    that lookup failed, and not when it points at a cloud name (``is_cloud``), whose addresses
+    are the provider's.
+    """
+    if cname is None:
+        return True
+    if cname.status in ("nxdomain", "error"):
+        return False
+    targets = cname.records or cname.cnames
+    return not (targets and is_cloud(targets[0].lower().rstrip(".")))

@@ -38,10 +38,11 @@ class Enricher:
 
     name = "enrichment"
 
-    def __init__(self, adapters: Sequence[IpLookup], *,
+    def __init__(self, adapters: Sequence[IpLookup], *, recheck_seconds: float = 60.0,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.adapters = tuple(adapters)
-        self._clock = clock
+        self._clock, self._recheck = clock, recheck_seconds
+        self._version_seen: tuple[float, str] | None = None    # (when, what) of the last version()
         self._lock = threading.Lock()
         self._counts = {"lookups": 0, "special": 0, "invalid": 0, "answered": 0}
         self._providers = {a.name: _ProviderStats() for a in self.adapters}
@@ -57,7 +58,7 @@ class Enricher:
             except IntegrationUnavailable as exc:   # client library missing: say which extra
                 log.warning("enrichment provider skipped: %s", exc,
                             extra={"event": "enrichment_provider_skipped", "system": exc.system})
-        return cls(adapters) if adapters else None
+        return cls(adapters, recheck_seconds=recheck_seconds) if adapters else None
 
     def lookup(self, ip: str) -> IpFacts | None:
         self._count("lookups")
@@ -88,7 +89,18 @@ class Enricher:
         """What changes the answers: each provider's file version ("?" while unavailable).
         Cheap: files are stat-ed at most every ``recheck_seconds``.  Use it in cache keys."""
         parts = (f"{h.name}={'+'.join(f.version or '?' for f in h.files) or '?'}" for h in self.checks())
-        return ";".join(parts)
+        version = ";".join(parts)
+        self._version_seen = (self._clock(), version)
+        return version
+
+    def recent_version(self) -> str | None:
+        """The last ``version()`` while it is younger than ``recheck_seconds`` (the adapters
+        would not have looked at their files again before then either), else None.  Touches no
+        file and takes no lock: what the event loop may call before reading a cache."""
+        seen = self._version_seen
+        if seen is None or self._clock() - seen[0] >= self._recheck:
+            return None
+        return seen[1]
 
     def checks(self) -> list[Health]:
         return [adapter.check() for adapter in self.adapters]

@@ -38,19 +38,31 @@ def both(ips, provider=M365, gateway=None) -> tuple[str | None, str | None]:
 # ------------------------------------------------------------------ the plan and the roles
 
 def test_ip_queries_cover_mx_apex_www_and_autodiscover() -> None:
-    queries = plan.ip_queries("firma.com.tr", ["mail.firma.com.tr", "mx.natrohost.com"], None)
+    queries = plan.ip_queries("firma.com.tr", ["mail.firma.com.tr", "mx.natrohost.com"])
     names = list(dict.fromkeys(q.name for q in queries))
     assert names == ["mail.firma.com.tr", "mx.natrohost.com", "firma.com.tr", "www.firma.com.tr",
                      "autodiscover.firma.com.tr"]
     assert {q.rdtype for q in queries} == {"A", "AAAA"} and len(queries) == 10
+    again = plan.ip_queries("firma.com.tr", ["MAIL.firma.com.tr.", "firma.com.tr"])
+    assert [q.name for q in again][::2] == ["mail.firma.com.tr", "firma.com.tr", "www.firma.com.tr",
+                                            "autodiscover.firma.com.tr"]
 
 
-def test_ip_queries_skip_a_cloud_autodiscover() -> None:
-    cloud = plan.ip_queries("firma.com", [], "autodiscover.outlook.com",
-                            is_cloud=lambda name: name.endswith("outlook.com"))
-    own = plan.ip_queries("firma.com", [], "exchange.firma.com", is_cloud=lambda name: False)
-    assert "autodiscover.firma.com" not in {q.name for q in cloud}
-    assert "autodiscover.firma.com" in {q.name for q in own}
+def cname_answer(status: str, *records: str) -> Answer:
+    return Answer(Query("autodiscover.firma.com", "CNAME"), status, tuple(records))
+
+
+@pytest.mark.parametrize(("answer", "worth"), [
+    (None, True),                                                   # no CNAME answer: count them
+    (cname_answer("ok", "autodiscover.outlook.com."), False),       # the provider's addresses
+    (cname_answer("ok", "exchange.firma.com."), True),              # the company's own server
+    (cname_answer("nodata"), True),                                 # the name exists, A/AAAA may
+    (cname_answer("nxdomain"), False),                              # nothing at all there (RFC 8020)
+    (cname_answer("error"), False),                                 # would fail the same way
+])
+def test_autodiscover_addresses_count_only_when_they_can_tell(answer, worth) -> None:
+    is_cloud = lambda name: name.endswith("outlook.com")  # noqa: E731
+    assert plan.autodiscover_counts(answer, is_cloud=is_cloud) is worth
 
 
 def answer(name: str, rdtype: str, *records: str, cnames: tuple[str, ...] = ()) -> tuple[Query, Answer]:

@@ -199,6 +199,17 @@ async def test_second_query_comes_from_the_cache(sandbox: SandboxDns) -> None:
     assert sent(sandbox, "edgecases.test") == 2
 
 
+async def test_bypassing_the_cache_still_shares_a_query_in_flight(sandbox: SandboxDns) -> None:
+    """A rescan must not read the cache, but joining an identical query already on the wire
+    is as fresh as asking again — one packet, not two."""
+    async with cached(options(sandbox)) as resolver:
+        await resolver.query("edgecases.test", "A")                  # now in the cache
+        one, two = await asyncio.gather(*(resolver.query("edgecases.test", "A", bypass_cache=True)
+                                          for _ in range(2)))
+    assert not one.from_cache and not two.from_cache and one.records == two.records
+    assert sent(sandbox, "edgecases.test") == 2
+
+
 async def test_negative_answers_are_cached(sandbox: SandboxDns) -> None:
     async with cached(options(sandbox)) as resolver:
         await resolver.query("nothing.edgecases.test", "A")

@@ -104,3 +104,11 @@ def test_fallback_rotation_starts_at_crc32_of_the_name() -> None:
         assert order[0] == servers[start]
         assert sorted(order, key=lambda ns: ns.port) == list(servers)
         assert sets.fallbacks_for(name) == order
+
+
+def test_the_in_flight_cap_leaves_room_for_a_whole_round_of_every_domain() -> None:
+    from hunter.settings import Settings
+    from hunter.wiring import QUERIES_PER_DOMAIN, dns_options
+
+    assert dns_options(Settings(dns_concurrency=200)).max_in_flight == 200 * QUERIES_PER_DOMAIN
+    assert dns_options(Settings(dns_concurrency=1)).max_in_flight == 512

@@ -258,3 +258,15 @@ def test_adapters_import_only_base_model_and_errors(module: str) -> None:
     allowed = ("hunter.integrations.base", "hunter.model", "hunter.errors")
     imports = hunter_imports(PACKAGE / "integrations" / module)
     assert all(name.startswith(allowed) for name in imports), imports
+
+
+def test_recent_version_is_the_last_one_while_it_is_fresh() -> None:
+    now = [100.0]
+    enricher = Enricher([FakeLookup("a")], recheck_seconds=60, clock=lambda: now[0])
+    assert enricher.recent_version() is None                     # never asked: the loop must not
+    version = enricher.version()
+    assert enricher.recent_version() == version
+    now[0] += 59.9
+    assert enricher.recent_version() == version
+    now[0] += 0.1                                                 # the adapters would recheck now
+    assert enricher.recent_version() is None
