@@ -18,6 +18,7 @@ Traffic goes only to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import json
 import os
@@ -40,7 +41,9 @@ from hunter.cache import MemoryCache  # noqa: E402
 from hunter.flows.inspect_enrichment import cache_key  # noqa: E402
 from hunter.integrations import ipfacts  # noqa: E402
 from hunter.integrations.enrichment import Enricher  # noqa: E402
+from hunter.pipeline import analyze  # noqa: E402
 from hunter.settings import Settings  # noqa: E402
+from hunter.wiring import build_context  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HUNTER_SHARED_DIR") or REPO.parent / "shared") / "data"
@@ -173,10 +176,13 @@ def regime(folder: Path, leads: Path, n: int, name: str, port: int, repeat: int)
     latency, concurrency = REGIMES[name]["latency"], REGIMES[name]["concurrency"]
     server = scan_throughput.start_server(folder / "zones", port, latency)
     runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    single = []
     try:
         for _ in range(repeat):
             for mode, env in (("off", {"HUNTER_ENRICHMENT_ENABLED": "false"}), ("on", enrichment_env())):
                 runs[mode].append(scan_once(leads, port, concurrency, folder / f"{mode}.jsonl", env))
+        if name == "latency-bound":
+            single = one_at_a_time(leads, port, 20, latency)
     finally:
         server.terminate()
         server.wait()
@@ -189,7 +195,36 @@ def regime(folder: Path, leads: Path, n: int, name: str, port: int, repeat: int)
             f"  hunter scan, off     {n / wall['off']:10.1f} domains/s  ({wall['off']:.2f} s, CPU {cpu['off']:.2f} s)",
             f"  hunter scan, on      {n / wall['on']:10.1f} domains/s  ({wall['on']:.2f} s, CPU {cpu['on']:.2f} s; "
             f"{domains} domains with infrastructure, {ips} IP entries)",
-            f"  enrichment adds      {slower:+9.1f} % wall time, {(cpu['on'] - cpu['off']) / n * 1e6:+.0f} µs CPU per domain"]
+            f"  enrichment adds      {slower:+9.1f} % wall time, {(cpu['on'] - cpu['off']) / n * 1e6:+.0f} µs CPU per domain",
+            *single]
+
+
+def one_at_a_time(leads: Path, port: int, count: int, latency: float) -> list[str]:
+    """The API's case: one domain analysed on its own; median seconds per domain, off vs on."""
+    texts = leads.read_text().split()[:count]
+    medians = {}
+    for mode, env in (("off", {"HUNTER_ENRICHMENT_ENABLED": "false"}), ("on", enrichment_env())):
+        settings = Settings(dns_nameservers=[f"127.0.0.1:{port}"],
+                            **{k.removeprefix("HUNTER_").lower(): v for k, v in env.items()})
+
+        async def run() -> list[float]:
+            ctx = build_context(settings)
+            times = []
+            try:
+                for text in texts:
+                    if ctx.resolver.cache is not None:
+                        ctx.resolver.cache.clear()
+                    started = time.perf_counter()
+                    await analyze(text, ctx)
+                    times.append(time.perf_counter() - started)
+            finally:
+                await ctx.aclose()
+            return times
+
+        medians[mode] = statistics.median(asyncio.run(run()))
+    return [f"one domain at a time ({latency * 1000:g} ms per answer, DNS cache cleared before each, median of {count})",
+            f"  analyze, off         {medians['off'] * 1000:10.0f} ms per domain",
+            f"  analyze, on          {medians['on'] * 1000:10.0f} ms per domain"]
 
 
 def scans(args: argparse.Namespace) -> list[str]:
