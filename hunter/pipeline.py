@@ -14,8 +14,8 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from . import normalise
@@ -81,7 +81,7 @@ async def analyze(text: str, ctx: Context, *, rescan: bool = False) -> Analysis:
         return _invalid(target, ctx)
     recording = ctx.resolver.recording(bypass_cache=rescan)
     deadline = asyncio.get_running_loop().time() + ctx.domain_time_limit
-    addresses = _AddressRound(target, recording, ctx) if ctx.ip_lookup is not None else None
+    addresses = _AddressRound(target.domain, recording) if ctx.ip_lookup is not None else None
     try:
         try:
             async with asyncio.timeout_at(deadline):
@@ -136,8 +136,8 @@ class _AddressRound:
     when its CNAME answer (from round two) says so.
     """
 
-    def __init__(self, target: Target, recording: Recording, ctx: Context) -> None:
-        self.domain, self.recording, self.ctx = target.domain or "", recording, ctx
+    def __init__(self, domain: str, recording: Recording) -> None:
+        self.domain, self.recording = domain, recording
         self._task: asyncio.Task[list[Query]] | None = None
 
     def start(self, mx_part: mx.MxResult) -> None:
