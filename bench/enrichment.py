@@ -71,6 +71,11 @@ def enrichment_env() -> dict[str, str]:
             **{name: str(path) for name, path in DATABASES.items()}}
 
 
+def settings_from(env: dict[str, str], **extra: Any) -> Settings:
+    """``Settings`` from HUNTER_* variables (as the scan subprocess reads them) plus ``extra``."""
+    return Settings(**{k.removeprefix("HUNTER_").lower(): v for k, v in env.items()}, **extra)
+
+
 def distinct_ips(count: int, seed: int = 7) -> list[str]:
     """``count`` distinct public addresses: a quarter from known networks, the rest random."""
     rng, found = random.Random(seed), set()
@@ -116,7 +121,7 @@ def redis_cache() -> Any | None:
 
 
 def lookups(count: int) -> list[str]:
-    settings = Settings(**{k.removeprefix("HUNTER_").lower(): v for k, v in enrichment_env().items()})
+    settings = settings_from(enrichment_env())
     enricher = Enricher.from_settings(settings)
     assert enricher is not None, f"test databases not found under {SHARED}"
     ips = distinct_ips(count)
@@ -204,8 +209,7 @@ def one_at_a_time(leads: Path, port: int, count: int, latency: float) -> list[st
     texts = leads.read_text().split()[:count]
     medians = {}
     for mode, env in (("off", {"HUNTER_ENRICHMENT_ENABLED": "false"}), ("on", enrichment_env())):
-        settings = Settings(dns_nameservers=[f"127.0.0.1:{port}"],
-                            **{k.removeprefix("HUNTER_").lower(): v for k, v in env.items()})
+        settings = settings_from(env, dns_nameservers=[f"127.0.0.1:{port}"])
 
         async def run() -> list[float]:
             ctx = build_context(settings)

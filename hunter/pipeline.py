@@ -203,7 +203,7 @@ async def _look_up(ips: Sequence[str], ctx: Context) -> dict[str, dict[str, Any]
     lookup, cache = ctx.ip_lookup, ctx.ip_cache
     assert lookup is not None
     found: dict[str, dict[str, Any]] = {}
-    missing, checked = list(dict.fromkeys(ips)), False
+    missing, checked = list(ips), False      # distinct already (``infrastructure.locate``)
     version = _recent_version(lookup)
     if cache is not None and getattr(cache, "local", False) and version is not None:
         for ip in missing:
