@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
-from typing import Annotated
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .dns.options import Nameserver
 from .dns.plan import DEFAULT_DKIM_SELECTORS
 
+
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com/organizations"
+DEFAULT_PC_BASE_URL = "https://api.partner.microsoft.com/v1.0/engagements/referrals"
+DEFAULT_PC_SCOPE = "https://api.partner.microsoft.com/.default"
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
@@ -61,6 +66,27 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None     # default: SQLite file data_dir/hunter.db
     redis_url: SecretStr | None = None
 
+    # Microsoft sign-in shared by Partner Center and Dataverse (docs/partner-center.md).
+    aad_authority: str = DEFAULT_AUTHORITY    # the whole authority URL, host included
+    ca_bundle: Path | None = None             # CA file trusted for every outbound HTTPS call
+    secret_key: SecretStr | None = None       # encrypts stored token caches when set
+
+    # Partner Center referrals (docs/partner-center.md); off unless the flag is set.
+    partner_center_sync_enabled: bool = Field(False, validation_alias=AliasChoices(
+        "HUNTER_PARTNER_CENTER_SYNC_ENABLED", "PARTNER_CENTER_SYNC_ENABLED", "partner_center_sync_enabled"))
+    pc_auth_mode: Literal["ropc", "device_code"] = "device_code"
+    pc_client_id: str | None = None
+    pc_client_secret: SecretStr | None = None
+    pc_username: str | None = None
+    pc_password: SecretStr | None = None
+    pc_base_url: str = DEFAULT_PC_BASE_URL
+    pc_scope: str = DEFAULT_PC_SCOPE
+    pc_token_cache: Path | None = None        # default: data_dir/partner-center.tokencache
+    pc_timeout: float = Field(30.0, gt=0, le=600)
+    pc_max_attempts: int = Field(5, ge=1, le=20)
+    pc_create_leads: bool = True
+    pc_sync_time: str = "05:30"               # daily run by `hunter serve`, HH:MM UTC
+
     def database(self) -> str:
         """The database URL to use (a secret: never log it unmasked; see store.db.safe_url)."""
         if self.database_url is not None:
@@ -68,6 +94,31 @@ class Settings(BaseSettings):
         from .store.db import sqlite_url
 
         return sqlite_url(self.data_dir)
+
+    def token_cache_path(self) -> Path:
+        """Where the Partner Center MSAL token cache lives (0600; encrypted with the secret key)."""
+        return self.pc_token_cache or self.data_dir / "partner-center.tokencache"
+
+    @field_validator("pc_sync_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        hours, _, minutes = value.strip().partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time of day HH:MM (UTC)")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("aad_authority", "pc_base_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith("https://") or len(value) <= len("https://"):
+            raise ValueError(f"{value!r} must be an https:// URL")
+        return value
+
+    @field_validator("pc_client_id", "pc_username", "pc_token_cache", "ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("dns_nameservers", "dns_fallback_nameservers", "dns_dkim_selectors", mode="before")
     @classmethod
