@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
                         UniqueConstraint)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -64,6 +64,8 @@ class Lead(Base):
     m365_tenant: Mapped[str | None] = mapped_column(String(253))
     dmarc_policy: Mapped[str | None] = mapped_column(String(20))
     rules_version: Mapped[str | None] = mapped_column(String(100))
+    # Partner Center referrals linked to this lead (kept by the sync; the rows are pc_referrals)
+    pc_referral_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     scans: Mapped[list[Scan]] = relationship(back_populates="lead", foreign_keys="Scan.lead_id",
                                              order_by="Scan.id.desc()", lazy="raise")
@@ -80,6 +82,7 @@ class Lead(Base):
         Index("ix_leads_tenant_size", "tenant_size"),
         Index("ix_leads_scanned_at", "scanned_at"),
         Index("ix_leads_company", "company"),
+        Index("ix_leads_pc_referral_count", "pc_referral_count"),
     )
 
 
@@ -203,5 +206,74 @@ class IpEnrichment(Base):
     __table_args__ = (UniqueConstraint("lead_id", "ip"), Index("ix_ip_enrichment_ip", "ip"))
 
 
+class PcReferral(Base):
+    """One Partner Center referral as the last sync saw it: the fields a person filters on, the
+    company domain derived from the customer's contacts (and how), the lead it is linked to, and
+    the raw JSON it all came from (``raw``; ``content_hash`` tells a changed referral apart)."""
+
+    __tablename__ = "pc_referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[str] = mapped_column(String(64), unique=True)
+    engagement_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str | None] = mapped_column(String(30))
+    substatus: Mapped[str | None] = mapped_column(String(30))
+    type: Mapped[str | None] = mapped_column(String(30))
+    qualification: Mapped[str | None] = mapped_column(String(30))
+    direction: Mapped[str | None] = mapped_column(String(30))
+    customer_name: Mapped[str | None] = mapped_column(String(300))
+    customer_country: Mapped[str | None] = mapped_column(String(10))
+    customer_size: Mapped[str | None] = mapped_column(String(40))
+    domain: Mapped[str | None] = mapped_column(String(253))
+    domain_source: Mapped[str | None] = mapped_column(String(20))   # website, contact_email
+    domain_reason: Mapped[str | None] = mapped_column(Text)         # how derived, or why none
+    deal_value: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    created: Mapped[datetime | None]                                # createdDateTime
+    updated: Mapped[datetime | None]                                # updatedDateTime
+    updated_text: Mapped[str | None] = mapped_column(String(40))    # raw, 7 fraction digits
+    raw: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_synced_at: Mapped[datetime]
+    last_synced_at: Mapped[datetime]
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index("ix_pc_referrals_lead", "lead_id", "updated"),
+        Index("ix_pc_referrals_domain", "domain"),
+        Index("ix_pc_referrals_status", "status", "updated"),
+    )
+
+
+class PcSyncRun(Base):
+    """One run of the Partner Center sync: what it asked, what it got, how it ended."""
+
+    __tablename__ = "pc_sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    mode: Mapped[str] = mapped_column(String(10))                   # full, delta
+    trigger: Mapped[str | None] = mapped_column(String(20))         # cli, api, schedule
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))                 # running, succeeded, failed
+    reason: Mapped[str | None] = mapped_column(Text)                # why it failed (no secrets)
+    pages: Mapped[int] = mapped_column(default=0)
+    fetched: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    leads_created: Mapped[int] = mapped_column(default=0)
+    leads_linked: Mapped[int] = mapped_column(default=0)
+    watermark_before: Mapped[str | None] = mapped_column(String(40))
+    watermark_after: Mapped[str | None] = mapped_column(String(40))
+    request_ids: Mapped[list[Any]] = mapped_column(default=list)    # the service's request-id per page
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)    # per-referral problems, scan job
+
+    __table_args__ = (Index("ix_pc_sync_runs_status", "status", "id"),)
+
+
 __all__ = ["ApiToken", "Base", "ChangeEvent", "ImportBatch", "ImportRow", "IpEnrichment", "Job",
-           "JobItem", "Lead", "Scan"]
+           "JobItem", "Lead", "PcReferral", "PcSyncRun", "Scan"]
