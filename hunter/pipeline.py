@@ -304,21 +304,15 @@ def _judge(target: Target, facts: DnsFacts, spf_part, dmarc_part, ctx: Context) 
     size = tenant.estimate(facts, domain, m365=m365_part, google=google_part,
                            gateway=verdict.gateway, spf=spf_part, dmarc=dmarc_part, catalogue=ctx.catalogue)
     dkim_part = dkim.evaluate(facts, domain, ctx.dkim_selectors)
-    scored = scoring.score(scoring.ScoringInput(
-        status=status, provider=verdict.provider, gateway=verdict.gateway,
-        local_provider=verdict.local_provider, spf=spf_part, dmarc=dmarc_part,
-        dkim=dkim_part, tenant_size=size), ctx.scoring_rules)
-    return Analysis(
+    return scoring.rescore(Analysis(
         domain=domain, input=target.input, status=status,
         reason=_reason(status, facts, domain), registrable_domain=target.registrable_domain,
         mx=mx_part.hosts, mx_fallback_a=mx_part.fallback_a, provider=verdict.provider,
         local_provider=verdict.local_provider, gateway=verdict.gateway, spf=spf_part,
         dmarc=dmarc_part, dkim=dkim_part, m365=m365_part, google=google_part,
         mail_security=transport_security.evaluate(facts, domain), tenant_size=size,
-        score=scored.score, segment=scored.segment, priority=scored.priority,
-        priority_label=scored.priority_label, reasons=list(scored.reasons),
         evidence=_evidence(facts, ctx), analysed_at=_now(ctx), rules_version=ctx.rules_version,
-    )
+    ), ctx.scoring_rules, referral=None)     # the verdict from the Analysis alone, as a re-score
 
 
 def _reason(status: Status, facts: DnsFacts, domain: str) -> str | None:
@@ -359,8 +353,9 @@ def _invalid(target: Target, ctx: Context) -> Analysis:
 def _timed_out(target: Target, facts: DnsFacts, ctx: Context) -> Analysis:
     """``dns_error`` with what was learned before the limit, so the evidence shows how far it got."""
     limit = ctx.domain_time_limit
-    return Analysis(domain=target.domain, input=target.input, status="dns_error",
-                    reason=f"time limit of {limit:g} s per domain exceeded",
-                    registrable_domain=target.registrable_domain, provider=UNKNOWN_PROVIDER,
-                    segment="unknown", priority_label=ctx.scoring_rules.segments["unknown"].en,
-                    evidence=_evidence(facts, ctx), analysed_at=_now(ctx), rules_version=ctx.rules_version)
+    return scoring.rescore(Analysis(
+        domain=target.domain, input=target.input, status="dns_error",
+        reason=f"time limit of {limit:g} s per domain exceeded", registrable_domain=target.registrable_domain,
+        provider=UNKNOWN_PROVIDER, evidence=_evidence(facts, ctx), analysed_at=_now(ctx),
+        rules_version=ctx.rules_version,
+    ), ctx.scoring_rules, referral=None)     # segment unknown, no priority: never No-go

@@ -1,7 +1,9 @@
 """Which sales angle an analysis calls for: one word that picks every template.  Pure.
 
 The angle follows the status first (a DNS failure is never a no-go speech), then the verdict's
-priority; an ``ok`` analysis that was never scored gets the neutral ``unscored`` angle.
+priority; an ``ok`` analysis that was never scored gets the neutral ``unscored`` angle.  A
+provider hidden behind a gateway (segment ``unknown_behind_gateway``) is a ``research`` call
+whatever its priority: find out whose mailboxes they are before pitching.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from ..model import Analysis
 Angle = Literal[
     "invalid", "dns_error", "nxdomain", "no_mail",
     "greenfield", "competitive", "microsoft_weak", "microsoft_renewal",
-    "nurture_greenfield", "nurture_competitive", "unscored",
+    "nurture_greenfield", "nurture_competitive", "research", "unscored",
 ]
 SELLING: tuple[Angle, ...] = (
     "greenfield", "competitive", "microsoft_weak", "microsoft_renewal",
-    "nurture_greenfield", "nurture_competitive", "unscored",
+    "nurture_greenfield", "nurture_competitive", "research", "unscored",
 )
 _BY_PRIORITY: dict[str, Angle] = {
     "P1": "greenfield", "P2": "competitive", "P3": "microsoft_weak", "P4": "microsoft_renewal",
@@ -32,6 +34,8 @@ def of(analysis: Analysis) -> Angle:
         return status
     if status in ("no_mx", "null_mx") or analysis.provider.kind == "none" or analysis.segment == "no_mail":
         return "no_mail"
+    if analysis.segment == "unknown_behind_gateway" and analysis.gateway is not None:
+        return "research"
     if analysis.priority == "P5":
         return "nurture_competitive" if analysis.segment == "competitive" else "nurture_greenfield"
     if analysis.priority is not None:

@@ -72,8 +72,10 @@ def _hook(angle: Angle, gaps: list[str], lang: Lang) -> str | None:
 
 
 def _pitch(analysis: Analysis, angle: Angle) -> str:
+    if angle in ("greenfield", "microsoft_renewal") and angles.is_hybrid(analysis):
+        return "greenfield_hybrid"      # Microsoft 365 beside the own server: retire the server
     if angle == "greenfield" and analysis.provider.kind == "self_hosted":
-        return "greenfield_hybrid" if angles.is_hybrid(analysis) else "greenfield_self"
+        return "greenfield_self"
     return angles.group(angle)
 
 

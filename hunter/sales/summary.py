@@ -7,6 +7,8 @@ not hold.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from ..model import Analysis, Priority, Reason, Status
@@ -20,10 +22,13 @@ from .texts import Lang, domain_name, invalid_reason, known, phrase
 
 REASON_CODES = (
     "spf_missing", "spf_invalid", "spf_not_strict", "dmarc_missing", "dmarc_not_enforced",
-    "dmarc_partial", "dkim_missing", "gateway_present", "local_provider",
+    "dmarc_partial", "dkim_missing", "gateway_present", "local_provider", "m365_hybrid",
 )
+REFERRAL_CODES = ("pc_referral_open", "pc_referral_won", "pc_referral_closed")
 _NEEDS_PRIORITY = ("greenfield", "competitive", "microsoft_weak", "microsoft_renewal",
-                   "nurture_greenfield", "nurture_competitive", "no_mail", "nxdomain")
+                   "nurture_greenfield", "nurture_competitive", "research", "no_mail", "nxdomain")
+# The referral reason's detail as scoring writes it: "(New/Pending)" or "(New/Pending; 3 referrals)".
+_REFERRAL_DETAIL = re.compile(r"\((?P<state>[^();]+?)(?:; (?P<count>\d+) referrals)?\)")
 
 
 class SalesSummary(BaseModel):
@@ -76,7 +81,10 @@ def infrastructure(analysis: Analysis, lang: Lang) -> str | None:
 
 
 def label(analysis: Analysis, lang: Lang) -> str | None:
-    """The priority's label, else the segment's (DNS failure: "Unknown – rescan")."""
+    """The segment's label when it names the gateway ("Unknown behind Proofpoint"), else the
+    priority's, else the segment's (DNS failure: "Unknown – rescan") — as ``scoring.label_of``."""
+    if _names_gateway(analysis):
+        return segment_label(analysis, lang)
     if analysis.priority is not None:
         return phrase(lang, f"priority.{analysis.priority}")
     if analysis.status == "dns_error":
@@ -88,9 +96,13 @@ def one_liner(analysis: Analysis, angle: Angle, lang: Lang) -> str:
     if angle == "invalid":
         why_not = invalid_reason(lang, analysis.reason)
         return phrase(lang, "one_liner.invalid", input=analysis.input, why=why_not)
-    parts = [_head(analysis, lang), phrase(lang, f"one_liner.{angle}", provider=provider.display_name(analysis, lang))]
+    gateway = analysis.gateway.name if analysis.gateway else None
+    parts = [_head(analysis, lang), phrase(lang, f"one_liner.{angle}", provider=provider.display_name(analysis, lang),
+                                           gateway=gateway)]
     if analysis.m365.tenant and angle in angles.SELLING:
         parts.append(phrase(lang, "one_liner.tenant", tenant=analysis.m365.tenant))
+    if any(r.code == "pc_referral_open" for r in analysis.reasons):
+        parts.append(phrase(lang, "one_liner.referral"))
     return " ".join(parts)
 
 
@@ -108,28 +120,54 @@ def why(analysis: Analysis, angle: Angle, lang: Lang) -> list[str]:
     """Why this segment and priority: the verdict, then each reason with its points."""
     if angle in _NEEDS_PRIORITY and analysis.priority is None:
         angle = "unscored"
-    segment = phrase(lang, f"segment.{analysis.segment or 'unknown'}")
+    segment = segment_label(analysis, lang)
     head = phrase(lang, f"why.head.{angle}", segment=segment, priority=analysis.priority,
                   label=label(analysis, lang))
     if angle in ("invalid", "dns_error") or not analysis.reasons:
         return [head]
-    lines = [head, *(reason_line(r, lang) for r in analysis.reasons)]
+    lines = [head, *(reason_line(r, lang, segment=segment) for r in analysis.reasons)]
     if analysis.score is not None:
         lines.append(phrase(lang, "why.total", score=analysis.score))
     return lines
 
 
-def reason_line(reason: Reason, lang: Lang) -> str:
-    return phrase(lang, "reason.line", text=reason_text(reason, lang), points=f"{reason.points:+d}")
+def segment_label(analysis: Analysis, lang: Lang) -> str:
+    """The segment's label; "Unknown behind Proofpoint" names the gateway."""
+    if _names_gateway(analysis) and analysis.gateway is not None:
+        return phrase(lang, f"segment.{analysis.segment}.named", gateway=analysis.gateway.name)
+    return phrase(lang, f"segment.{analysis.segment or 'unknown'}")
 
 
-def reason_text(reason: Reason, lang: Lang) -> str:
-    """A reason in ``lang``; a code this module does not know keeps the analysis's own text."""
+def _names_gateway(analysis: Analysis) -> bool:
+    return analysis.gateway is not None and known(f"segment.{analysis.segment}.named")
+
+
+def reason_line(reason: Reason, lang: Lang, *, segment: str | None = None) -> str:
+    text = reason_text(reason, lang, segment=segment)
+    return phrase(lang, "reason.line", text=text, points=f"{reason.points:+d}")
+
+
+def reason_text(reason: Reason, lang: Lang, *, segment: str | None = None) -> str:
+    """A reason in ``lang``; a code this module does not know keeps the analysis's own text.
+    ``segment`` is the analysis's own segment label (``segment_label``) when the caller has it."""
     code = reason.code
     if code.startswith("segment_") and known(f"segment.{code[8:]}"):
-        return phrase(lang, "reason.segment", segment=phrase(lang, f"segment.{code[8:]}"))
+        return phrase(lang, "reason.segment", segment=segment or phrase(lang, f"segment.{code[8:]}"))
     if code.startswith("tenant_") and code[7:] in ("small", "medium", "large", "enterprise"):
         return phrase(lang, "reason.tenant", size=phrase(lang, f"size.{code[7:]}"))
     if code in REASON_CODES:
         return phrase(lang, f"reason.{code}")
+    if code in REFERRAL_CODES:
+        return _referral_text(reason, lang)
     return reason.text
+
+
+def _referral_text(reason: Reason, lang: Lang) -> str:
+    """The referral reason in ``lang``, with the state (and count) the scoring text holds."""
+    found = _REFERRAL_DETAIL.search(reason.text)
+    if found is None:
+        return reason.text
+    detail = found["state"]
+    if found["count"]:
+        detail = phrase(lang, "reason.pc_referral_count", state=detail, count=found["count"])
+    return phrase(lang, f"reason.{reason.code}", detail=detail)

@@ -12,12 +12,14 @@ from ..errors import RulesError
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "rules" / "scoring.yaml"
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5", "P6")
-SEGMENTS = ("greenfield", "competitive", "microsoft", "no_mail", "unknown")
+SEGMENTS = ("greenfield", "competitive", "microsoft", "unknown_behind_gateway", "no_mail", "unknown")
 POINTS = (
     "spf_missing", "spf_invalid", "spf_not_strict", "dmarc_missing", "dmarc_not_enforced",
-    "dmarc_partial", "dkim_missing", "gateway_present", "local_provider",
+    "dmarc_partial", "dkim_missing", "gateway_present", "local_provider", "m365_hybrid",
     "tenant_small", "tenant_medium", "tenant_large", "tenant_enterprise",
+    "pc_referral_open", "pc_referral_won", "pc_referral_closed",
 )
+NAMED_SEGMENTS = ("unknown_behind_gateway",)    # labels that name the gateway: ``named`` with {gateway}
 
 
 class _Strict(BaseModel):
@@ -31,6 +33,7 @@ class Label(_Strict):
 
 class Segment(Label):
     base: int = Field(ge=0, le=100)
+    named: Label | None = None          # the label naming the gateway ("Unknown behind {gateway}")
 
 
 class Thresholds(_Strict):
@@ -44,6 +47,7 @@ class ScoringRules(_Strict):
     segments: dict[str, Segment]
     points: dict[str, int]
     thresholds: Thresholds
+    referral_priority: dict[str, str]   # segment -> the priority an open referral lifts it to
 
     @model_validator(mode="after")
     def _complete(self) -> "ScoringRules":
@@ -53,7 +57,25 @@ class ScoringRules(_Strict):
         negative = [k for k, v in self.points.items() if v < 0]
         if negative:
             raise ValueError(f"points must not be negative: {', '.join(negative)}")
+        _named(self.segments)
+        _lifts(self.referral_priority)
         return self
+
+
+def _named(segments: dict[str, Segment]) -> None:
+    for code in NAMED_SEGMENTS:
+        named = segments[code].named
+        if named is None or "{gateway}" not in named.en or "{gateway}" not in named.tr:
+            raise ValueError(f"segments.{code}.named: en and tr must name the {{gateway}}")
+
+
+def _lifts(lifts: dict[str, str]) -> None:
+    unknown = [k for k in lifts if k not in SEGMENTS or k == "unknown"]
+    if unknown:
+        raise ValueError(f"referral_priority: unknown or unrankable segments {unknown}")
+    bad = [f"{k}: {v}" for k, v in lifts.items() if v not in PRIORITIES]
+    if bad:
+        raise ValueError(f"referral_priority: not a priority: {', '.join(bad)}")
 
 
 def _exact(section: str, found: dict[str, object], wanted: tuple[str, ...]) -> None:

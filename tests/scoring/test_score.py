@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hunter.errors import RulesError
-from hunter.model import Dkim, Dmarc, Gateway, Provider, Spf, TenantSize
+from hunter.model import M365, Dkim, Dmarc, Gateway, Provider, Spf, TenantSize
 from hunter.scoring import rules as scoring_rules
-from hunter.scoring.score import ScoringInput, posture_gaps, score, segment_of
+from hunter.scoring.score import Referral, ScoringInput, posture_gaps, score, segment_of
 
 RULES = scoring_rules.load()
 KINDS = ("cloud_suite", "local_hosting", "hosting", "self_hosted", "none", "unknown")
@@ -23,11 +23,21 @@ dmarcs = st.builds(Dmarc, present=st.booleans(), valid=st.booleans(),
 dkims = st.builds(Dkim, present=st.booleans())
 providers = st.builds(Provider, key=st.sampled_from(["m365", "google", "natro", "self_hosted", "unknown", "none"]),
                       name=st.just("x"), kind=st.sampled_from(KINDS), confidence=st.just("high"))
+gateways = st.builds(Gateway, key=st.sampled_from(["proofpoint", "mimecast", "barracuda"]),
+                     name=st.sampled_from(["Proofpoint", "Mimecast", "Barracuda Email Protection", "Trend Micro"]))
+m365s = st.builds(M365, detected=st.booleans())
+# Partner Center's states (New/Active/Closed with their substatuses), odd spellings and unknown ones
+referrals = st.builds(
+    Referral, status=st.sampled_from([None, "New", "Active", "Closed", "closed", "OnHold"]),
+    substatus=st.sampled_from([None, "Pending", "Received", "Accepted", "Engaged", "Won", "Lost", "Declined",
+                               "Expired", "Error", "LOST"]),
+    count=st.integers(min_value=1, max_value=9))
 inputs = st.builds(
     ScoringInput, status=st.sampled_from(STATUSES), provider=providers,
-    gateway=st.one_of(st.none(), st.just(Gateway(key="proofpoint", name="Proofpoint"))),
+    gateway=st.one_of(st.none(), gateways),
     local_provider=st.one_of(st.none(), st.just("Natro")), spf=spfs, dmarc=dmarcs, dkim=dkims,
     tenant_size=st.builds(TenantSize, value=st.sampled_from(["small", "medium", "large", "enterprise", "unknown"])),
+    m365=m365s, referral=st.one_of(st.none(), referrals),
 )
 
 
@@ -76,12 +86,14 @@ def test_every_segment_and_priority_is_reachable():
     seen_segments, seen_priorities = set(), set()
     m365 = Provider(key="m365", name="Microsoft 365", kind="cloud_suite", confidence="high")
     google = Provider(key="google", name="Google Workspace", kind="cloud_suite", confidence="high")
+    unknown = Provider(key="unknown", name="Unknown", kind="unknown", confidence="low")
     strong = dict(spf=Spf(present=True, valid=True, all="-all"), dkim=Dkim(present=True),
                   dmarc=Dmarc(present=True, valid=True, policy="reject", coverage=100))
     cases = [
         make(), make(local_provider=None, **strong),
         make(provider=google, local_provider=None), make(provider=google, local_provider=None, **strong),
         make(provider=m365, local_provider=None), make(provider=m365, local_provider=None, **strong),
+        make(provider=unknown, local_provider=None, gateway=Gateway(key="proofpoint", name="Proofpoint")),
         make(status="nxdomain"), make(status="dns_error"),
     ]
     for parts in cases:
@@ -110,8 +122,12 @@ def test_invalid_input_gets_no_verdict():
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda t: t.replace('version: "2026.11-1"', "version: ''"), "version"),
+    (lambda t: t.replace(f'version: "{RULES.version}"', "version: ''"), "version"),
     (lambda t: t.replace("  P6:", "  P9:"), "priorities"),
+    (lambda t: t.replace("pc_referral_open: 20", "pc_referral_new: 20"), "points"),
+    (lambda t: t.replace("named: {en: \"Unknown behind {gateway}\"", "named: {en: \"Unknown\""), "named"),
+    (lambda t: t.replace("  competitive: P2\n", "  competitive: P0\n"), "referral_priority"),
+    (lambda t: t.replace("  no_mail: P5\n", "  unknown: P5\n"), "referral_priority"),
     (lambda t: t.replace("dkim_missing: 6", "dkim_missing: -6"), "negative"),
     (lambda t: t.replace("segments:", "segments: [", 1), "cannot read"),
 ])
