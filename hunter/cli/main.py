@@ -14,6 +14,7 @@ from ..errors import HunterError
 from . import demo as demo_cmd
 from . import enrichment as enrichment_cmd
 from . import leads as leads_cmd
+from . import partner_center as pc_cmd
 from . import loop, output
 from . import scan as scan_cmd
 from . import serve as serve_cmd
@@ -32,6 +33,7 @@ app.add_typer(serve_cmd.token_app, name="token")
 app.command("rescan")(stored_cmd.rescan)
 app.add_typer(stored_cmd.leads_app, name="leads")
 app.add_typer(enrichment_cmd.enrichment_app, name="enrichment")
+app.add_typer(pc_cmd.pc_app, name="partner-center")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]
@@ -116,6 +118,24 @@ def sandbox_dns(
 
     sandbox.serve_forever(zones or demo_cmd.ZONES_DIR, host=host, port=port, latency=latency,
                           broken_zones=())
+
+
+@sandbox_app.command("partner-center")
+def sandbox_partner_center(
+    port: Annotated[int, typer.Option(help="HTTPS port (0 = any free port).")] = 8443,
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    dir: Annotated[Path, typer.Option("--dir", help="Folder of the throw-away CA (reused on restart).")] = Path("data/sandbox-pc"),
+    referrals: Annotated[int, typer.Option(help="Referrals generated at start.")] = 60,
+    seed: Annotated[int, typer.Option(help="Seed of the referral generator.")] = 2026,
+    auto_approve: Annotated[Optional[str], typer.Option(help="Approve every device code for this user.")] = None,
+) -> None:
+    """Serve Entra ID and the Partner Center Referrals API over HTTPS on 127.0.0.1 until Ctrl-C."""
+    from ..sandbox import partner_center as sandbox
+
+    try:
+        sandbox.serve_forever(dir, host=host, port=port, referrals=referrals, seed=seed, auto_approve=auto_approve)
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot start the Partner Center sandbox on {host}:{port}: {exc}") from None
 
 
 def main() -> None:  # pragma: no cover - console entry
