@@ -22,6 +22,7 @@ from typing import Any
 
 from .model import Analysis
 from .rules.catalogue import Catalogue
+from .scoring import score as scoring
 from .scoring.rules import ScoringRules
 from .store.models import Lead
 
@@ -38,7 +39,7 @@ SPECIAL_PROVIDERS = {"self_hosted": "Own mail server", "none": "No mail", "unkno
 LEAD_COLUMNS = (
     "id", "domain", "company", "provider_key", "provider_name", "provider_kind", "local_provider",
     "gateway_key", "gateway", "segment", "priority", "priority_label", "score", "tenant_size",
-    "status", "scanned_at",
+    "status", "scanned_at", "pc_referral", "pc_referral_count", "pc_referral_state",
 )
 DETAIL_COLUMNS = tuple(c for c in COLUMNS if c not in LEAD_COLUMNS)
 EXPORT_COLUMNS = LEAD_COLUMNS + DETAIL_COLUMNS
@@ -104,6 +105,9 @@ class LeadView:
     tenant_size: str | None
     status: str | None
     scanned_at: datetime | None
+    pc_referral: bool = False           # a Partner Center referral is linked to the lead
+    pc_referral_count: int = 0
+    pc_referral_state: str | None = None   # the latest referral's "Status/Substatus"
 
     def row(self) -> dict[str, object]:
         """The fields as a dict (shallow: ``dataclasses.asdict`` deep-copies, 5x slower)."""
@@ -120,13 +124,13 @@ def provider_name(catalogue: Catalogue, key: str | None) -> str | None:
     return entry.name if entry is not None else SPECIAL_PROVIDERS.get(key, key)
 
 
-def priority_label(rules: ScoringRules, priority: str | None, segment: str | None) -> str | None:
-    """The label ``scoring.score`` gives: the priority's, else the segment's (English)."""
-    if priority in rules.priorities:
-        return rules.priorities[priority].en
-    if segment in rules.segments:
-        return rules.segments[segment].en
-    return None
+def priority_label(rules: ScoringRules, priority: str | None, segment: str | None, *,
+                   gateway: str | None = None) -> str | None:
+    """The label the verdict carries (``scoring.score.label_of``): the priority's, else the
+    segment's, naming the gateway where the segment does ("Unknown behind Proofpoint")."""
+    if segment not in rules.segments:
+        return rules.priorities[priority].en if priority in rules.priorities else None
+    return scoring.label_of(rules, segment, priority if priority in rules.priorities else None, gateway=gateway)
 
 
 def view(lead: Lead, *, catalogue: Catalogue, rules: ScoringRules) -> LeadView:
@@ -135,8 +139,11 @@ def view(lead: Lead, *, catalogue: Catalogue, rules: ScoringRules) -> LeadView:
         provider_name=provider_name(catalogue, lead.provider_key), provider_kind=lead.provider_kind,
         local_provider=lead.local_provider, gateway_key=lead.gateway_key,
         gateway=provider_name(catalogue, lead.gateway_key), segment=lead.segment,
-        priority=lead.priority, priority_label=priority_label(rules, lead.priority, lead.segment),
+        priority=lead.priority, priority_label=priority_label(rules, lead.priority, lead.segment,
+                                                                           gateway=provider_name(catalogue, lead.gateway_key)),
         score=lead.score, tenant_size=lead.tenant_size, status=lead.status, scanned_at=lead.scanned_at,
+        pc_referral=bool(lead.pc_referral_count), pc_referral_count=lead.pc_referral_count or 0,
+        pc_referral_state=lead.pc_referral_state,
     )
 
 
@@ -154,7 +161,8 @@ def export_row(lead: LeadView, analysis: dict[str, Any] | None) -> list[object]:
 
 # The lead table's columns an export reads, in the order ``lead_rows`` unpacks them.
 EXPORT_LEAD_FIELDS = ("id", "domain", "company", "provider_key", "provider_kind", "local_provider",
-                      "gateway_key", "segment", "priority", "score", "tenant_size", "status", "scanned_at")
+                      "gateway_key", "segment", "priority", "score", "tenant_size", "status", "scanned_at",
+                      "pc_referral_count", "pc_referral_state")
 _NO_DETAILS = (None,) * len(DETAIL_COLUMNS)
 _UNSEEN = object()
 
@@ -168,21 +176,23 @@ def lead_rows(records: Iterable[tuple[Any, ...]], *, catalogue: Catalogue,
     labels looked up once per distinct key, only strings tested for formula starts.
     """
     names: dict[str | None, str | None] = {}
-    labels: dict[tuple[str | None, str | None], str | None] = {}
+    labels: dict[tuple[str | None, str | None, str | None], str | None] = {}
     details_of = itemgetter(*DETAIL_COLUMNS)
     starts = FORMULA_START
     for (lead_id, domain, company, provider_key, provider_kind, local_provider, gateway_key, segment,
-         priority, score, tenant_size, status, scanned_at, analysis) in records:
+         priority, score, tenant_size, status, scanned_at, pc_count, pc_state, analysis) in records:
         if provider_key not in names:
             names[provider_key] = provider_name(catalogue, provider_key)
         if gateway_key not in names:
             names[gateway_key] = provider_name(catalogue, gateway_key)
-        label = labels.get((priority, segment), _UNSEEN)
+        label = labels.get((priority, segment, gateway_key), _UNSEEN)
         if label is _UNSEEN:
-            label = labels[priority, segment] = priority_label(rules, priority, segment)
+            label = labels[priority, segment, gateway_key] = priority_label(rules, priority, segment,
+                                                                            gateway=names[gateway_key])
         row = [lead_id, domain, company, provider_key, names[provider_key], provider_kind,
                local_provider, gateway_key, names[gateway_key], segment, priority, label, score,
-               tenant_size, status, scanned_at.isoformat(timespec="seconds") if scanned_at else None]
+               tenant_size, status, scanned_at.isoformat(timespec="seconds") if scanned_at else None,
+               bool(pc_count), pc_count or 0, pc_state]
         row.extend(details_of(flatten(analysis)) if analysis is not None else _NO_DETAILS)
         yield [("'" + v if v.startswith(starts) else v) if isinstance(v, str) else v for v in row]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import MemoryCache
 from .dns.cache import DnsCache
@@ -13,8 +15,13 @@ from .dns.options import DnsOptions
 from .pipeline import Context, IpCache
 from .rules import catalogue
 from .scoring import rules as scoring_rules
-from .integrations.base import IpLookup
+from .integrations.base import IpLookup, ReferralSource
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .jobs.base import JobRunner
 
 log = logging.getLogger("hunter.wiring")
 _logged: set[str] = set()   # once-per-process warnings already given
@@ -71,6 +78,16 @@ def ip_enrichment(settings: Settings) -> tuple[IpLookup | None, IpCache | None]:
     return enricher, _ip_cache(settings)
 
 
+def referral_source(settings: Settings) -> ReferralSource | None:
+    """The Partner Center referral source when ``HUNTER_PARTNER_CENTER_SYNC_ENABLED``, else None;
+    raises ConfigError naming the setting when it is on but incomplete.  No request is sent."""
+    if not settings.partner_center_sync_enabled:
+        return None
+    from .integrations.partner_center.adapter import PartnerCenterSource
+
+    return PartnerCenterSource.from_settings(settings)
+
+
 def _ip_cache(settings: Settings) -> IpCache:
     if settings.redis_url is None:
         return MemoryCache()
@@ -87,3 +104,12 @@ def _warn_once(key: str, message: str) -> None:
 
 def _rules_file(rules_dir: Path | None, name: str) -> Path | None:
     return rules_dir / name if rules_dir is not None else None
+
+
+def job_runner(settings: Settings, sessions: Callable[[], Session]) -> JobRunner:
+    """The job runner every door uses (CLI, API, demo), with every job kind the settings allow."""
+    from .jobs.inprocess import InProcessRunner
+    from .jobs.tasks import job_tasks
+
+    return InProcessRunner(sessions, lambda: build_context(settings), concurrency=settings.jobs_concurrency,
+                           job_tasks=job_tasks(settings))

@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ..jobs.inprocess import InProcessRunner
+from ..jobs.schedule import DailySchedule, parse_time
 from ..sales.config import load_config
 from ..settings import Settings
 from ..store.db import make_engine, session_factory
-from ..wiring import build_context
+from ..wiring import build_context, job_runner
 from . import errors
 from .deps import Services
 from .limits import BodyLimit
-from .routes import analyze, debug, exports, health, imports, jobs, leads, scans, tokens
+from .routes import analyze, debug, exports, health, imports, jobs, leads, referrals, scans, tokens
 
 log = logging.getLogger("hunter.api")
 PREFIX = "/api/v1"
@@ -34,7 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(debug.router)            # /debug/ip-enrichment/… (admin)
-    for module in (leads, analyze, scans, jobs, exports, tokens):
+    for module in (leads, analyze, scans, jobs, exports, tokens, referrals):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(imports.router, prefix=PREFIX)
     app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT,
@@ -47,10 +47,15 @@ def _lifespan(settings: Settings):
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = _open(settings)
         app.state.services = services
+        schedule = _schedule(settings, services)
         try:
             services.runner.resume_pending()
+            if schedule is not None:
+                schedule.start()
             yield
         finally:
+            if schedule is not None:
+                await schedule.stop()
             await _close(services)
     return lifespan
 
@@ -59,10 +64,17 @@ def _open(settings: Settings) -> Services:
     engine = make_engine(settings.database())
     sessions = session_factory(engine)
     context = build_context(settings)
-    runner = InProcessRunner(sessions, lambda: build_context(settings),
-                             concurrency=settings.jobs_concurrency)
+    runner = job_runner(settings, sessions)
     return Services(settings=settings, engine=engine, sessions=sessions, context=context,
                     sales_config=load_config(settings.sales_config), runner=runner)
+
+
+def _schedule(settings: Settings, services: Services) -> DailySchedule | None:
+    """The daily Partner Center sync (a ``pc_sync`` job), when the sync is on."""
+    if not settings.partner_center_sync_enabled:
+        return None
+    return DailySchedule("partner center sync", parse_time(settings.pc_sync_time),
+                         lambda: services.runner.submit("pc_sync", {"trigger": "schedule"}, lead_ids=[]))
 
 
 async def _close(services: Services) -> None:

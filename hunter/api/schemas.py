@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Analysis, Priority, ProviderKind, Reason, Status, TenantSizeValue
 from ..sales import SalesSummary
+from .referral_schemas import PartnerCenterRef
 from ..store.leads import LeadFilter
 
 Role = Literal["viewer", "sales", "admin"]
-Segment = Literal["greenfield", "competitive", "microsoft", "no_mail", "unknown"]
+Segment = Literal["greenfield", "competitive", "microsoft", "unknown_behind_gateway", "no_mail", "unknown"]
 Sort = Literal["score", "-score", "priority", "domain", "company", "scanned_at", "-scanned_at"]
 Lang = Literal["tr", "en"]
 
@@ -59,6 +60,7 @@ class LeadSummary(BaseModel):
     tenant_size: str | None
     status: str | None
     scanned_at: datetime | None
+    partner_center: PartnerCenterRef
 
 
 class LeadPage(BaseModel):
@@ -128,6 +130,8 @@ class LeadSelection(Body):
     tenant_size: TenantSizeValue | None = None
     status: Status | None = None
     q: str | None = Field(None, max_length=200, description="substring of the domain or company")
+    referral: bool | None = Field(None, description="true: leads that are Partner Center referrals; "
+                                                    "false: leads that are not")
 
     def to_filter(self, *, scanned_before: datetime | None = None) -> LeadFilter:
         gateway, local = _switch(self.gateway), _switch(self.local_provider)
@@ -137,7 +141,7 @@ class LeadSelection(Body):
             gateway=gateway if isinstance(gateway, bool) else None,
             local_provider=local, segment=self.segment, priority=tuple(self.priority),
             score_min=self.score_min, score_max=self.score_max, tenant_size=self.tenant_size,
-            status=self.status, q=self.q, scanned_before=scanned_before)
+            status=self.status, q=self.q, scanned_before=scanned_before, referral=self.referral)
 
 
 def _switch(value: str | None) -> str | bool | None:

@@ -6,9 +6,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from .. import leadfile
 from ..model import Analysis
 from ..sandbox import dns as sandbox
+from ..sandbox import partner_center
 from ..settings import Settings
 from . import loop, render
 from .scan import open_writer, scan_rows
@@ -98,9 +101,8 @@ def serve_api(settings: Settings, api_port: int) -> None:
 
     from ..api import create_app
     from ..flows.import_leads import import_leads
-    from ..jobs.inprocess import InProcessRunner
     from ..store import db, migrate
-    from ..wiring import build_context
+    from ..wiring import job_runner
     from .serve import issue
 
     url = settings.database()
@@ -110,7 +112,7 @@ def serve_api(settings: Settings, api_port: int) -> None:
     with sessions() as session:
         result = import_leads(session, leadfile.read(SAMPLE_LEADS), source=SAMPLE_LEADS.name,
                               checkpoint=session.commit)
-    runner = InProcessRunner(sessions, lambda: build_context(settings))
+    runner = job_runner(settings, sessions)
     try:
         job = runner.submit("scan", {"rescan": True}, lead_ids=result.lead_ids)
         while not runner.status(job).finished:
@@ -118,10 +120,57 @@ def serve_api(settings: Settings, api_port: int) -> None:
     finally:
         runner.close()
         engine.dispose()
-    token = issue(settings, role="admin", name="demo")
-    base = f"http://127.0.0.1:{api_port}"
     render.console.print(f"\n{result.imported} leads imported and scanned into {db.safe_url(url)}")
-    render.console.print(f"API: {base}/api/v1/docs   admin token: {token}", soft_wrap=True)
-    render.console.print(f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?sort=priority'", soft_wrap=True)
-    render.console.print("Ctrl-C stops the API and the sandbox DNS.")
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=api_port, log_level="warning")
+    with partner_center.running(settings.data_dir / "sandbox-pc", referrals=24) as pc:
+        settings = with_partner_center(settings, pc)
+        show_referrals(settings)
+        token = issue(settings, role="admin", name="demo")
+        base = f"http://127.0.0.1:{api_port}"
+        render.console.print(f"API: {base}/api/v1/docs   admin token: {token}", soft_wrap=True)
+        render.console.print(f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?sort=priority'",
+                             soft_wrap=True)
+        render.console.print(f"     curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?referral=true'",
+                             soft_wrap=True)
+        render.console.print("Ctrl-C stops the API, the Partner Center stand-in and the sandbox DNS.")
+        uvicorn.run(create_app(settings), host="127.0.0.1", port=api_port, log_level="warning")
+
+
+def with_partner_center(settings: Settings, pc: partner_center.PartnerCenterSandbox) -> Settings:
+    """Settings pointing the Partner Center sync at the local stand-in (its throw-away CA and
+    service account), as ``hunter sandbox partner-center`` prints them."""
+    env = pc.settings_env()
+    return settings.model_copy(update={
+        "partner_center_sync_enabled": True, "aad_authority": env["HUNTER_AAD_AUTHORITY"],
+        "ca_bundle": Path(env["HUNTER_CA_BUNDLE"]), "pc_base_url": env["HUNTER_PC_BASE_URL"],
+        "pc_scope": env["HUNTER_PC_SCOPE"], "pc_client_id": env["HUNTER_PC_CLIENT_ID"],
+        "pc_auth_mode": "ropc", "pc_username": env["HUNTER_PC_USERNAME"],
+        "pc_password": SecretStr(env["HUNTER_PC_PASSWORD"])})
+
+
+def show_referrals(settings: Settings) -> None:
+    """Sync the stand-in's referrals (the same flow as ``hunter partner-center sync``) and show
+    them beside the leads."""
+    import warnings
+
+    from sqlalchemy import select
+
+    from ..store import db
+    from ..store.models import Lead, PcReferral
+    from .partner_center import run_sync
+
+    with warnings.catch_warnings():            # MSAL warns that ROPC is discouraged: the stand-in's account
+        warnings.simplefilter("ignore", DeprecationWarning)
+        outcome, scan_line = run_sync(settings, trigger="demo")
+    render.console.print(f"\nPartner Center (local stand-in): {outcome.fetched} referrals, "
+                         f"{outcome.leads_linked} linked to leads, {outcome.leads_created} new leads"
+                         + (f"; {scan_line}" if scan_line else ""), soft_wrap=True)
+    engine = db.make_engine(settings.database())
+    try:
+        with db.session_factory(engine)() as session:
+            rows = session.execute(
+                select(Lead.domain, Lead.priority, Lead.source, PcReferral.customer_name, PcReferral.status,
+                       PcReferral.substatus).join(PcReferral, PcReferral.lead_id == Lead.id)
+                .order_by(Lead.priority, Lead.domain).limit(12)).all()
+    finally:
+        engine.dispose()
+    render.print_referrals(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..model import Analysis
@@ -56,4 +57,15 @@ def print_table(results: Iterable[Analysis]) -> None:
                       provider_text(a) if a.status != "invalid" else a.reason or "",
                       posture_text(a) if a.status == "ok" else "", "" if a.score is None else str(a.score),
                       f"{a.priority or '—'} {a.priority_label or ''}")
+    console.print(table)
+
+
+def print_referrals(rows: Iterable[tuple]) -> None:
+    """Leads beside their Partner Center referrals: (domain, priority, source, customer, status, substatus)."""
+    table = Table(title="Leads that are Partner Center referrals")
+    for column in ("domain", "priority", "lead source", "customer (referral)", "referral state"):
+        table.add_column(column, overflow="fold")
+    for domain, priority, source, customer, status, substatus in rows:
+        table.add_row(*(escape(text) for text in (domain, priority or "—", source or "", customer or "",
+                                                  f"{status}/{substatus}")))
     console.print(table)

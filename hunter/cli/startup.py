@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..errors import HunterError
+from ..jobs.base import JobRunner, JobStatus
 from ..settings import Settings
 from ..store import db
 from . import logs
@@ -68,3 +72,29 @@ def _reason(exc: SQLAlchemyError, url: str | None) -> str:
     text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     password = make_url(url).password if url else None
     return text.replace(str(password), "***") if password else text
+
+
+class DbSession:
+    """A session on a fresh engine, disposed afterwards (commands are short-lived)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = db.make_engine(url)
+
+    def __enter__(self) -> Session:
+        self.session = db.session_factory(self.engine)()
+        return self.session
+
+    def __exit__(self, *exc: object) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+
+def wait_for(runner: JobRunner, job_id: str, *, doing: str) -> JobStatus:
+    """Wait for a job with a spinner on stderr ("<doing>: done/total")."""
+    status = runner.status(job_id)
+    with Console(stderr=True).status(f"{doing} {status.total} leads …") as spinner:
+        while not status.finished:
+            time.sleep(0.2)
+            status = runner.status(job_id)
+            spinner.update(f"{doing}: {status.done + status.failed}/{status.total}")
+    return status

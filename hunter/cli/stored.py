@@ -6,27 +6,28 @@ rescan resumes with ``hunter rescan --resume``) and bypass the DNS cache.
 
 from __future__ import annotations
 
-import time
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import normalise
 from ..jobs.base import JobStatus
-from ..jobs.inprocess import InProcessRunner
 from ..sales import load_config, summarise
 from ..store import db, migrate
 from ..store.changes import ChangeRepository
 from ..store.leads import LeadFilter, LeadRepository, PageRequest
 from ..store.models import ChangeEvent, Scan
+from ..store.referrals import ReferralRepository, partner_center_view
 from ..store.scans import ScanRepository
-from ..wiring import build_context
-from .startup import build_settings, describe, errors, fail
+from ..wiring import job_runner
+from .startup import DbSession, build_settings, describe, errors, fail, wait_for
 
 leads_app = typer.Typer(no_args_is_help=True, help="Leads in the database.")
 
@@ -48,13 +49,13 @@ def rescan(
         sessions = db.session_factory(engine)
         with sessions() as session:
             ids = _targets(session, domains, older_than, all_leads) if not resume else []
-        runner = InProcessRunner(sessions, lambda: build_context(settings), concurrency=settings.jobs_concurrency)
+        runner = job_runner(settings, sessions)
         try:
             jobs = runner.resume_pending() if resume else []
             if ids:
                 jobs.append(runner.submit("scan", {"rescan": True}, lead_ids=ids))
             for job_id in jobs:
-                status = _wait(runner, job_id)
+                status = wait_for(runner, job_id, doing="rescanning")
                 with sessions() as session:
                     typer.echo(_report(session, status))
         finally:
@@ -85,16 +86,6 @@ def _lead_id(leads: LeadRepository, text: str) -> int:
     return lead.id
 
 
-def _wait(runner: InProcessRunner, job_id: str) -> JobStatus:
-    status = runner.status(job_id)
-    with Console(stderr=True).status(f"rescanning {status.total} leads …") as spinner:
-        while not status.finished:
-            time.sleep(0.2)
-            status = runner.status(job_id)
-            spinner.update(f"rescanning: {status.done + status.failed}/{status.total}")
-    return status
-
-
 def _report(session: Session, status: JobStatus) -> str:
     kinds = session.execute(
         select(ChangeEvent.kind, func.count()).join(Scan, Scan.id == ChangeEvent.scan_id)
@@ -108,27 +99,29 @@ def _report(session: Session, status: JobStatus) -> str:
 @leads_app.command("list")
 def list_leads(
     provider: Annotated[Optional[str], typer.Option(help="Provider key, e.g. m365, google, natro.")] = None,
-    segment: Annotated[Optional[str], typer.Option(help="greenfield, competitive, microsoft, no_mail, unknown.")] = None,
+    segment: Annotated[Optional[str], typer.Option(help="greenfield, competitive, microsoft, unknown_behind_gateway, no_mail, unknown.")] = None,
     priority: Annotated[Optional[list[str]], typer.Option(help="P1 … P6; repeatable.")] = None,
     q: Annotated[Optional[str], typer.Option("--q", help="Text in the domain or company name.")] = None,
     sort: Annotated[str, typer.Option(help="score, -score, priority, domain, company, scanned_at, -scanned_at.")] = "priority",
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    referral: Annotated[Optional[bool], typer.Option("--referral/--no-referral", help="Only Partner Center referrals, or only leads that are not.")] = None,
 ) -> None:
     """List leads with their current verdict (the same priority model as the API)."""
     settings = build_settings()
     url = settings.database()
-    with errors(url), _session(url) as session:
+    with errors(url), DbSession(url) as session:
         _require_schema(url)
         page = LeadRepository(session).list(
-            LeadFilter(provider_key=provider, segment=segment, priority=tuple(priority or ()), q=q),
+            LeadFilter(provider_key=provider, segment=segment, priority=tuple(priority or ()), q=q,
+                       referral=referral),
             sort, PageRequest(limit=limit))
     table = Table(title=f"{page.total} leads")
-    for column in ("domain", "company", "provider", "segment", "priority", "score", "scanned"):
+    for column in ("domain", "company", "provider", "segment", "priority", "score", "referral", "scanned"):
         table.add_column(column, overflow="fold")
     for lead in page.items:
         table.add_row(lead.domain, lead.company or "", lead.local_provider or lead.provider_key or "",
                       lead.segment or "", lead.priority or "", "" if lead.score is None else str(lead.score),
-                      lead.scanned_at.strftime("%Y-%m-%d") if lead.scanned_at else "never")
+                      lead.pc_referral_state or "", lead.scanned_at.strftime("%Y-%m-%d") if lead.scanned_at else "never")
     Console().print(table)
 
 
@@ -136,23 +129,55 @@ def list_leads(
 def show_lead(
     domain: Annotated[str, typer.Argument(help="The lead's domain.")],
     lang: Annotated[str, typer.Option(help="tr or en.")] = "tr",
+    json_out: Annotated[bool, typer.Option("--json", help="The lead, its verdict and partner_center as JSON.")] = False,
 ) -> None:
-    """The lead's verdict, reasons, sales summary and change history."""
+    """The lead's verdict, reasons, sales summary, Partner Center referral and change history."""
     if lang not in ("tr", "en"):
         raise fail("--lang must be tr or en")
     settings = build_settings()
     url = settings.database()
-    with errors(url), _session(url) as session:
+    with errors(url), DbSession(url) as session:
         _require_schema(url)
         leads = LeadRepository(session)
         lead = leads.get(_lead_id(leads, domain))
         scan = ScanRepository(session).latest(lead.id)
         events = ChangeRepository(session).for_lead(lead.id, limit=20)
-        if scan is None:
+        latest = ReferralRepository(session).latest_for_leads([lead.id]).get(lead.id)
+        partner = partner_center_view(lead.pc_referral_count or 0, latest)
+        analysis = ScanRepository.analysis_of(scan) if scan is not None else None
+        if json_out:
+            _print_json(lead, analysis, partner)
+            return
+        if analysis is None:
+            _print_partner(partner)
             raise fail(f"{lead.domain} has not been scanned yet: hunter rescan {lead.domain}")
-        analysis = ScanRepository.analysis_of(scan)
         summary = summarise(analysis, lang=lang, config=load_config(settings.sales_config))
     _print_summary(lead.domain, analysis, summary, events)
+    _print_partner(partner)
+
+
+def _print_json(lead, analysis, partner) -> None:
+    verdict = None if analysis is None else {
+        "score": analysis.score, "segment": analysis.segment, "priority": analysis.priority,
+        "priority_label": analysis.priority_label, "reasons": [r.model_dump() for r in analysis.reasons]}
+    data = {"id": lead.id, "domain": lead.domain, "company": lead.company, "source": lead.source,
+            "scanned_at": lead.scanned_at, "verdict": verdict, "partner_center": partner}
+    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def _print_partner(partner: dict) -> None:
+    latest = partner["latest"]
+    if not partner["referral"] or latest is None:
+        Console().print("[bold]partner center[/] not a referral")
+        return
+    parts = [latest["type"], latest["qualification"], latest["direction"]]
+    if latest["deal_value"] is not None:
+        parts.append(f"{latest['deal_value']:,.0f} {latest['currency'] or ''}".strip())
+    if latest["updated"] is not None:
+        parts.append(f"updated {latest['updated']:%Y-%m-%d}")
+    text = (f"referral ×{partner['count']}, latest {latest['status']}/{latest['substatus']} "
+            f"({', '.join(p for p in parts if p)}) — id {latest['id']}")
+    Console().print(f"[bold]partner center[/] {escape(text)}")     # remote text is never markup
 
 
 def _print_summary(domain, analysis, summary, events) -> None:
@@ -170,21 +195,6 @@ def _print_summary(domain, analysis, summary, events) -> None:
         console.print(f"  offer: {offer.name} — {offer.price_text}")
     for event in events:
         console.print(f"  {event.at:%Y-%m-%d %H:%M} {event.kind}: {event.before or '—'} → {event.after or '—'}")
-
-
-class _session:
-    """A session on a fresh engine, disposed afterwards (commands are short-lived)."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = db.make_engine(url)
-
-    def __enter__(self) -> Session:
-        self.session = db.session_factory(self.engine)()
-        return self.session
-
-    def __exit__(self, *exc: object) -> None:
-        self.session.close()
-        self.engine.dispose()
 
 
 __all__ = ["leads_app", "rescan"]

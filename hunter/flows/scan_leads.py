@@ -1,7 +1,8 @@
 """Scan stored leads: analyse, keep the scan with its evidence, record what changed.
 
 The one place that joins ``analyze`` with the store; jobs, the API and the CLI call it.
-The caller owns the transaction (repositories never commit).
+The caller owns the transaction (repositories never commit).  A lead with Partner Center
+referrals is stored with the verdict that includes the referral signal (``with_referral``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from sqlalchemy.orm import Session
 from .. import changes
 from ..model import Analysis
 from ..pipeline import Context, analyze
+from ..scoring.rules import ScoringRules
 from ..store.changes import ChangeRepository
 from ..store.enrichment import IpEnrichmentRepository
 from ..store.models import Lead, Scan
 from ..store.scans import ScanRepository
+from . import referral_verdict
 
 
 async def scan_lead(ctx: Context, session: Session, lead_id: int, *, rescan: bool = False,
@@ -33,7 +36,16 @@ async def scan_lead(ctx: Context, session: Session, lead_id: int, *, rescan: boo
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise LookupError(f"lead {lead_id} was deleted during its scan")
+    analysis = with_referral(session, lead, analysis, rules=ctx.scoring_rules)
     return store_analysis(session, lead, analysis, job_id=job_id)
+
+
+def with_referral(session: Session, lead: Lead, analysis: Analysis, *, rules: ScoringRules) -> Analysis:
+    """``analysis`` re-scored with the lead's Partner Center referral signal (unchanged without one)."""
+    if not lead.pc_referral_count:
+        return analysis
+    latest = referral_verdict.latest(session, lead.id)
+    return referral_verdict.apply(analysis, rules, latest, count=lead.pc_referral_count)
 
 
 def store_analysis(session: Session, lead: Lead, analysis: Analysis, *,

@@ -17,8 +17,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -319,3 +320,58 @@ class FileAdapter:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+# --- Partner Center referrals --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ReferralRecord:
+    """One Partner Center referral as the adapter read it.  ``contact_emails`` are the
+    customer's own contacts (``customerProfile.team[].email``, as sent), never the top-level
+    team of Microsoft's and the partner's sellers; ``updated_text`` is ``updatedDateTime``
+    exactly as sent (7 fraction digits: the delta watermark)."""
+
+    id: str
+    engagement_id: str | None
+    name: str | None
+    status: str | None
+    substatus: str | None
+    type: str | None
+    qualification: str | None
+    direction: str | None
+    customer_name: str | None
+    customer_country: str | None
+    customer_size: str | None
+    contact_emails: tuple[str, ...]
+    website: str | None
+    deal_value: float | None
+    currency: str | None
+    created: datetime | None
+    updated: datetime | None
+    updated_text: str
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralBatch:
+    """Everything one fetch read: the records, how many pages, the service's ``request-id`` of
+    every page, and the items that could not be read (``"referral <id>: <why>"``)."""
+
+    records: tuple[ReferralRecord, ...]
+    pages: int
+    request_ids: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+class ReferralSource(Protocol):
+    """Where referrals come from (Partner Center; a fake in tests).  ``fetch`` raises only
+    ``IntegrationError`` subclasses; ``since`` is the raw watermark, ``None`` for everything."""
+
+    name: str
+
+    def fetch(self, *, since: str | None) -> ReferralBatch: ...
+
+    def check(self) -> Health: ...
+
+    def close(self) -> None: ...
+

@@ -32,10 +32,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import leadfile
-from ..errors import InputError
+from ..errors import ConfigError, InputError, IntegrationError
 from ..flows import scan_leads
 from ..flows.import_leads import CHUNK_SIZE, import_leads
+from ..flows.sync_referrals import sync_referrals
+from ..integrations.base import ReferralSource
 from ..pipeline import Context
+from ..settings import Settings
 from ..store.imports import ImportRepository
 from ..store.models import ImportRow, Job, JobItem
 from .base import JobScope
@@ -144,6 +147,48 @@ def _imported_rows(session: Session, batches: list[int]) -> int:
 
 
 JOB_TASKS: dict[str, JobTask] = {"import": import_file}
+
+
+# --- pc_sync: the Partner Center referral sync, a job-level task --------------------------------
+
+def pc_sync_task(source_factory: Callable[[], ReferralSource | None], *, create_leads: bool) -> JobTask:
+    """The ``pc_sync`` task for a source built on demand (``wiring.referral_source``): one
+    ``flows.sync_referrals`` run in a thread; a scan job for the leads it created is started
+    after its commit.  A failed run (source down, sign-in refused) fails the job with the run's
+    reason; the run row keeps the detail.  Re-running from the start is safe (the merge is
+    idempotent), so a resumed job simply syncs again."""
+
+    async def pc_sync(ctx: Context, scope: JobScope, job: Job) -> dict[str, Any]:
+        return await asyncio.to_thread(_pc_sync, ctx, scope, job, source_factory, create_leads)
+
+    return pc_sync
+
+
+def _pc_sync(ctx: Context, scope: JobScope, job: Job, source_factory: Callable[[], ReferralSource | None],
+             create_leads: bool) -> dict[str, Any]:
+    source = source_factory()
+    if source is None:
+        raise ConfigError("HUNTER_PARTNER_CENTER_SYNC_ENABLED", "is off; turn it on to sync referrals")
+    try:
+        outcome = sync_referrals(scope.sessions, source, rules=ctx.scoring_rules,
+                                 full=bool(job.params.get("full")), trigger=str(job.params.get("trigger") or "job"),
+                                 job_id=job.id, create_leads=create_leads)
+    finally:
+        source.close()
+    if outcome.status != "succeeded":
+        raise IntegrationError("partner_center", f"sync run {outcome.run_id} failed: {outcome.reason}")
+    result = outcome.summary() | {"scan_job": None}
+    if outcome.new_lead_ids:                                  # enqueued after the flow's commit
+        result["scan_job"] = scope.submit("scan", {"rescan": False}, lead_ids=list(outcome.new_lead_ids))
+    return result
+
+
+def job_tasks(settings: Settings) -> dict[str, JobTask]:
+    """Every job-level task, the ones that need settings bound to ``settings``."""
+    from ..wiring import referral_source
+
+    return {**JOB_TASKS, "pc_sync": pc_sync_task(lambda: referral_source(settings),
+                                                 create_leads=settings.pc_create_leads)}
 
 
 def celery_name(kind: str) -> str:

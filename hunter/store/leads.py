@@ -58,6 +58,7 @@ class LeadFilter:
     status: str | None = None
     q: str | None = None                    # substring of domain or company
     scanned_before: datetime | None = None  # scanned before this, or never scanned
+    referral: bool | None = None            # True: a Partner Center referral, False: not one
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,8 @@ class LeadRepository:
             found.append(Lead.score >= f.score_min)
         if f.score_max is not None:
             found.append(Lead.score <= f.score_max)
+        if f.referral is not None:
+            found.append(Lead.pc_referral_count > 0 if f.referral else Lead.pc_referral_count == 0)
         if f.scanned_before is not None:
             found.append(or_(Lead.scanned_at.is_(None), Lead.scanned_at < _utc(f.scanned_before)))
         if f.q and f.q.strip():

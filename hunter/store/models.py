@@ -66,6 +66,7 @@ class Lead(Base):
     rules_version: Mapped[str | None] = mapped_column(String(100))
     # Partner Center referrals linked to this lead (kept by the sync; the rows are pc_referrals)
     pc_referral_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pc_referral_state: Mapped[str | None] = mapped_column(String(61))   # latest: "Status/Substatus"
 
     scans: Mapped[list[Scan]] = relationship(back_populates="lead", foreign_keys="Scan.lead_id",
                                              order_by="Scan.id.desc()", lazy="raise")

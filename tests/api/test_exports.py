@@ -87,3 +87,14 @@ async def test_export_validates_like_the_list(any_api: Api) -> None:
     assert_problem(await any_api.get("/api/v1/exports/leads.csv", params={"sort": "nope"}), 422)
     assert_problem(await any_api.get("/api/v1/exports/leads.xlsx", params={"limit": 5}), 422)
     assert_problem(await any_api.client.get("/api/v1/exports/leads.csv"), 401)
+
+
+def test_the_export_label_names_the_gateway_like_the_verdict() -> None:
+    from hunter.exports import priority_label
+    from hunter.scoring import rules as scoring_rules
+
+    rules = scoring_rules.load(scoring_rules.DEFAULT_PATH)
+    assert priority_label(rules, "P5", "unknown_behind_gateway", gateway="Proofpoint") == "Unknown behind Proofpoint"
+    assert priority_label(rules, "P1", "greenfield", gateway="Proofpoint") == rules.priorities["P1"].en
+    assert priority_label(rules, None, "unknown") == rules.segments["unknown"].en
+    assert priority_label(rules, None, None) is None

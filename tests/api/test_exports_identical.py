@@ -207,10 +207,11 @@ def test_lead_rows_match_export_row() -> None:
                   "provider_key": ["m365", "google", None, "natro", "@x"][i % 5], "provider_kind": "-k",
                   "local_provider": ["\rCR", None][i % 2], "gateway_key": [None, "proofpoint", "+g"][i % 3],
                   "segment": a.segment, "priority": a.priority, "score": a.score, "tenant_size": "-x",
-                  "status": a.status, "scanned_at": [None, WHEN][i % 2]}
+                  "status": a.status, "scanned_at": [None, WHEN][i % 2],
+                  "pc_referral_count": [0, 2, 1][i % 3], "pc_referral_state": [None, "Active/Accepted", "=New"][i % 3]}
         stored = a.model_dump(mode="json") if i % 6 else None
         record = (*(values[name] for name in EXPORT_LEAD_FIELDS), stored)
-        view = LeadView(**{**values, "provider_name": provider_name(ctx.catalogue, values["provider_key"]),
+        view = LeadView(**{**values, "pc_referral": bool(values["pc_referral_count"]), "provider_name": provider_name(ctx.catalogue, values["provider_key"]),
                            "gateway": provider_name(ctx.catalogue, values["gateway_key"]),
                            "priority_label": priority_label(ctx.scoring_rules, a.priority, a.segment)})
         (row,) = lead_rows([record], catalogue=ctx.catalogue, rules=ctx.scoring_rules)

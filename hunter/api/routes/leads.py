@@ -11,10 +11,12 @@ from ...model import Analysis
 from ...pipeline import Context
 from ...store.changes import ChangeRepository
 from ...store.leads import LeadRepository, PageRequest
-from ...store.models import ChangeEvent, Lead, Scan
+from ...store.models import ChangeEvent, Lead, PcReferral, Scan
+from ...store.referrals import ReferralRepository
 from ...store.scans import ScanRepository
 from ..deps import ContextDep, ServicesDep, SessionDep, Viewer
 from ..errors import NotFound, responses
+from ..referral_schemas import PartnerCenterRef
 from ..schemas import (ChangeOut, GatewayRef, Lang, LeadDetail, LeadPage, LeadSummary, ListQuery,
                        ProviderRef, ScanRef, Verdict)
 
@@ -29,7 +31,8 @@ def list_leads(query: Annotated[ListQuery, Query()], session: SessionDep, ctx: C
     page = LeadRepository(session).list(
         query.to_filter(), query.sort,
         PageRequest(limit=query.limit, cursor=query.cursor, offset=query.offset))
-    return LeadPage(items=[summary(lead, ctx) for lead in page.items],
+    latest = ReferralRepository(session).latest_for_leads(lead.id for lead in page.items if lead.pc_referral_count)
+    return LeadPage(items=[summary(lead, ctx, latest.get(lead.id)) for lead in page.items],
                     next_cursor=page.next_cursor, total=page.total or 0)
 
 
@@ -43,16 +46,18 @@ def get_lead(lead_id: int, session: SessionDep, svc: ServicesDep, _: Viewer,
     scans = ScanRepository(session)
     history = scans.history(lead.id, HISTORY)
     analysis = scans.analysis_of(history[0]) if history else None
+    latest = ReferralRepository(session).latest_for_leads([lead.id]).get(lead.id)
     return LeadDetail(
-        lead=summary(lead, svc.context), source=lead.source, contacts=list(lead.contacts or []),
+        lead=summary(lead, svc.context, latest), source=lead.source, contacts=list(lead.contacts or []),
         tags=list(lead.tags or []), verdict=_verdict(analysis), evidence=analysis,
         sales=_sales(analysis, lang=lang, config=svc.sales_config),
         history=[_scan_ref(scan) for scan in history],
         changes=[_change(event) for event in ChangeRepository(session).for_lead(lead.id, CHANGES)])
 
 
-def summary(lead: Lead, ctx: Context) -> LeadSummary:
-    """A lead as the list shows it (the same view the exports write)."""
+def summary(lead: Lead, ctx: Context, latest: PcReferral | None = None) -> LeadSummary:
+    """A lead as the list shows it (the same view the exports write); ``latest`` is its most
+    recently updated Partner Center referral, if any."""
     v = exports.view(lead, catalogue=ctx.catalogue, rules=ctx.scoring_rules)
     return LeadSummary(
         id=v.id, domain=v.domain, company=v.company,
@@ -60,7 +65,8 @@ def summary(lead: Lead, ctx: Context) -> LeadSummary:
         local_provider=v.local_provider,
         gateway=GatewayRef(key=v.gateway_key, name=v.gateway or v.gateway_key) if v.gateway_key else None,
         segment=v.segment, priority=v.priority, priority_label=v.priority_label, score=v.score,
-        tenant_size=v.tenant_size, status=v.status, scanned_at=v.scanned_at)
+        tenant_size=v.tenant_size, status=v.status, scanned_at=v.scanned_at,
+        partner_center=PartnerCenterRef.of(lead.pc_referral_count or 0, latest))
 
 
 def _verdict(analysis: Analysis | None) -> Verdict | None:

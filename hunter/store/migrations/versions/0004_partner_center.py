@@ -8,8 +8,9 @@ Create Date: 2026-12-06
   domain derived from the customer's contacts and how, the raw JSON, first/last synced times and
   the lead it is linked to (``SET NULL`` when the lead is deleted: the referral stays).
 - ``pc_sync_runs``: one row per sync run: mode, counts, watermark before/after, outcome, reason.
-- ``leads.pc_referral_count``: kept by the sync so the lead list filters ``referral=true|false``
-  on an indexed column.  Both backends (SQLite through a batch ALTER).
+- ``leads.pc_referral_count`` and ``leads.pc_referral_state`` (the latest referral's
+  "Status/Substatus"): kept by the sync so the lead list filters ``referral=true|false`` on an
+  indexed column and exports show the state without a join.  Both backends (SQLite through a batch ALTER).
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ def upgrade() -> None:
     op.create_index("ix_pc_sync_runs_status", "pc_sync_runs", ["status", "id"])
     with op.batch_alter_table("leads") as batch:
         batch.add_column(sa.Column("pc_referral_count", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("pc_referral_state", sa.String(61), nullable=True))
         batch.create_index("ix_leads_pc_referral_count", ["pc_referral_count"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("leads") as batch:
         batch.drop_index("ix_leads_pc_referral_count")
+        batch.drop_column("pc_referral_state")
         batch.drop_column("pc_referral_count")
     op.drop_index("ix_pc_sync_runs_status", table_name="pc_sync_runs")
     op.drop_table("pc_sync_runs")
