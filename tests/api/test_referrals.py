@@ -3,10 +3,17 @@ referral routes, the status, and the sync refused while the flag is off (on both
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+import pytest
+
+from hunter.cli.demo import with_partner_center
 from hunter.flows.sync_referrals import sync_referrals
+from hunter.sandbox.partner_center import PartnerCenterSandbox
 from tests.fakes.referrals import FakeReferralSource, referral
 
-from .conftest import Api, seed
+from .conftest import Api, api_settings, open_api, seed
 from .test_auth import assert_problem
 
 SOURCE = FakeReferralSource([
@@ -76,3 +83,32 @@ async def test_status_and_the_sync_while_the_flag_is_off(api: Api) -> None:
     assert "HUNTER_PARTNER_CENTER_SYNC_ENABLED" in refused.json()["detail"]
     forbidden = await api.post("/api/v1/partner-center/sync", role="sales", json={})
     assert_problem(forbidden, 403)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_an_admin_starts_a_sync_job_against_the_stand_in(world_settings, tmp_path) -> None:
+    with PartnerCenterSandbox(tmp_path / "pc", referrals=12) as pc:
+        settings = with_partner_center(api_settings(world_settings, f"sqlite:///{tmp_path / 'api.db'}", tmp_path), pc)
+        async with open_api(settings) as api:
+            started = await api.post("/api/v1/partner-center/sync", role="admin", json={"full": True})
+            assert started.status_code == 202 and started.json()["kind"] == "pc_sync"
+            job = await finished(api, started.json()["id"])
+            assert job["status"] == "done" and job["result"]["fetched"] == 12 and job["result"]["status"] == "succeeded"
+            if job["result"]["scan_job"]:                         # the leads it created are scanned after it
+                assert (await finished(api, job["result"]["scan_job"]))["status"] == "done"
+            assert (await api.get("/api/v1/referrals")).json()["total"] == 12
+            status = (await api.get("/api/v1/partner-center/status")).json()
+            assert status["enabled"] and status["schedule"] == "05:30 UTC" and status["last_run"]["trigger"] == "api"
+            pc.faults.add("down")
+            failed = await finished(api, (await api.post("/api/v1/partner-center/sync", role="admin")).json()["id"])
+            assert failed["status"] == "failed" and "503" in failed["error"]
+            assert pc.settings_env()["HUNTER_PC_PASSWORD"] not in json.dumps(failed)
+
+
+async def finished(api: Api, job_id: str) -> dict:
+    for _ in range(300):
+        job = (await api.get(f"/api/v1/jobs/{job_id}")).json()
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
