@@ -39,7 +39,7 @@ SPECIAL_PROVIDERS = {"self_hosted": "Own mail server", "none": "No mail", "unkno
 LEAD_COLUMNS = (
     "id", "domain", "company", "provider_key", "provider_name", "provider_kind", "local_provider",
     "gateway_key", "gateway", "segment", "priority", "priority_label", "score", "tenant_size",
-    "status", "scanned_at", "pc_referral", "pc_referral_count", "pc_referral_state",
+    "status", "scanned_at", "pc_referral", "pc_referral_count", "pc_referral_state", "dynamics_state",
 )
 DETAIL_COLUMNS = tuple(c for c in COLUMNS if c not in LEAD_COLUMNS)
 EXPORT_COLUMNS = LEAD_COLUMNS + DETAIL_COLUMNS
@@ -108,6 +108,7 @@ class LeadView:
     pc_referral: bool = False           # a Partner Center referral is linked to the lead
     pc_referral_count: int = 0
     pc_referral_state: str | None = None   # the latest referral's "Status/Substatus"
+    dynamics_state: str | None = None      # pending, pushed, stale, failed; None: never pushed
 
     def row(self) -> dict[str, object]:
         """The fields as a dict (shallow: ``dataclasses.asdict`` deep-copies, 5x slower)."""
@@ -143,7 +144,7 @@ def view(lead: Lead, *, catalogue: Catalogue, rules: ScoringRules) -> LeadView:
                                                                            gateway=provider_name(catalogue, lead.gateway_key)),
         score=lead.score, tenant_size=lead.tenant_size, status=lead.status, scanned_at=lead.scanned_at,
         pc_referral=bool(lead.pc_referral_count), pc_referral_count=lead.pc_referral_count or 0,
-        pc_referral_state=lead.pc_referral_state,
+        pc_referral_state=lead.pc_referral_state, dynamics_state=lead.dynamics_state,
     )
 
 
@@ -162,7 +163,7 @@ def export_row(lead: LeadView, analysis: dict[str, Any] | None) -> list[object]:
 # The lead table's columns an export reads, in the order ``lead_rows`` unpacks them.
 EXPORT_LEAD_FIELDS = ("id", "domain", "company", "provider_key", "provider_kind", "local_provider",
                       "gateway_key", "segment", "priority", "score", "tenant_size", "status", "scanned_at",
-                      "pc_referral_count", "pc_referral_state")
+                      "pc_referral_count", "pc_referral_state", "dynamics_state")
 _NO_DETAILS = (None,) * len(DETAIL_COLUMNS)
 _UNSEEN = object()
 
@@ -180,7 +181,7 @@ def lead_rows(records: Iterable[tuple[Any, ...]], *, catalogue: Catalogue,
     details_of = itemgetter(*DETAIL_COLUMNS)
     starts = FORMULA_START
     for (lead_id, domain, company, provider_key, provider_kind, local_provider, gateway_key, segment,
-         priority, score, tenant_size, status, scanned_at, pc_count, pc_state, analysis) in records:
+         priority, score, tenant_size, status, scanned_at, pc_count, pc_state, d365_state, analysis) in records:
         if provider_key not in names:
             names[provider_key] = provider_name(catalogue, provider_key)
         if gateway_key not in names:
@@ -192,7 +193,7 @@ def lead_rows(records: Iterable[tuple[Any, ...]], *, catalogue: Catalogue,
         row = [lead_id, domain, company, provider_key, names[provider_key], provider_kind,
                local_provider, gateway_key, names[gateway_key], segment, priority, label, score,
                tenant_size, status, scanned_at.isoformat(timespec="seconds") if scanned_at else None,
-               bool(pc_count), pc_count or 0, pc_state]
+               bool(pc_count), pc_count or 0, pc_state, d365_state]
         row.extend(details_of(flatten(analysis)) if analysis is not None else _NO_DETAILS)
         yield [("'" + v if v.startswith(starts) else v) if isinstance(v, str) else v for v in row]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     pc_create_leads: bool = True
     pc_sync_time: str = "05:30"               # daily run by `hunter serve`, HH:MM UTC
 
+    # Dynamics 365 Sales / Dataverse (docs/dynamics.md); off unless the flag is set.
+    d365_enabled: bool = False
+    d365_url: str | None = None               # the environment, e.g. https://contoso.crm4.dynamics.com
+    d365_api_version: str = "9.2"
+    d365_scope: str | None = None             # default: <d365_url>/.default
+    d365_client_id: str | None = None
+    d365_client_secret: SecretStr | None = None
+    d365_mapping: Path | None = None          # default: the bundled hunter/rules/dynamics.yaml
+    d365_timeout: float = Field(30.0, gt=0, le=600)
+    d365_max_attempts: int = Field(6, ge=1, le=20)
+    d365_batch_size: int = Field(100, ge=1, le=1000)      # requests per $batch (Dataverse: at most 1000)
+    d365_concurrency: int = Field(4, ge=1, le=52)         # batches in flight (Dataverse: 52 per user)
+    public_url: str | None = None             # Hunter's own address, for the link back from Dynamics
+
     def database(self) -> str:
         """The database URL to use (a secret: never log it unmasked; see store.db.safe_url)."""
         if self.database_url is not None:
@@ -107,6 +121,33 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a time of day HH:MM (UTC)")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
+    def d365_resource_scope(self) -> str | None:
+        """``HUNTER_D365_SCOPE``, else ``<environment URL>/.default`` (never derived from the API path)."""
+        if self.d365_scope:
+            return self.d365_scope
+        return f"{self.d365_url}/.default" if self.d365_url else None
+
+    @field_validator("d365_api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str:
+        value = value.strip().lstrip("vV")
+        parts = value.split(".")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise ValueError(f"{value!r} is not a Web API version such as 9.2")
+        return value
+
+    @field_validator("d365_url", "public_url", mode="before")
+    @classmethod
+    def _optional_url(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            schemes = ("https://",) if info.field_name == "d365_url" else ("https://", "http://")
+            if not value.lower().startswith(schemes):
+                raise ValueError(f"{value!r} must be an {' or '.join(s.rstrip(':/') for s in schemes)} URL")
+        return value
+
     @field_validator("aad_authority", "pc_base_url")
     @classmethod
     def _https_url(cls, value: str) -> str:
@@ -115,7 +156,8 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} must be an https:// URL")
         return value
 
-    @field_validator("pc_client_id", "pc_username", "pc_token_cache", "ca_bundle", mode="before")
+    @field_validator("pc_client_id", "pc_username", "pc_token_cache", "ca_bundle", "d365_client_id",
+                     "d365_scope", "d365_mapping", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -15,7 +15,7 @@ from .dns.options import DnsOptions
 from .pipeline import Context, IpCache
 from .rules import catalogue
 from .scoring import rules as scoring_rules
-from .integrations.base import IpLookup, ReferralSource
+from .integrations.base import IpLookup, LeadSink, ReferralSource
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -86,6 +86,25 @@ def referral_source(settings: Settings) -> ReferralSource | None:
     from .integrations.partner_center.adapter import PartnerCenterSource
 
     return PartnerCenterSource.from_settings(settings)
+
+
+def lead_sink(settings: Settings) -> LeadSink | None:
+    """The Dynamics 365 (Dataverse) sink when ``HUNTER_D365_ENABLED``, else None; raises
+    ConfigError naming the setting when it is on but incomplete.  No request is sent."""
+    if not settings.d365_enabled:
+        return None
+    from .integrations.dataverse.adapter import DataverseSink
+
+    return DataverseSink.from_settings(settings)
+
+
+def dynamics_link(settings: Settings, record_id: str) -> str | None:
+    """The deep link to a lead record in Dynamics 365 (``main.aspx``), when the URL is set."""
+    if not settings.d365_url:
+        return None
+    from .integrations.dataverse.adapter import record_url
+
+    return record_url(settings.d365_url, record_id)
 
 
 def _ip_cache(settings: Settings) -> IpCache:

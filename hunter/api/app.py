@@ -13,11 +13,13 @@ from ..jobs.schedule import DailySchedule, parse_time
 from ..sales.config import load_config
 from ..settings import Settings
 from ..store.db import make_engine, session_factory
-from ..wiring import build_context, job_runner
+from ..errors import HunterError
+from ..integrations.base import LeadSink
+from ..wiring import build_context, job_runner, lead_sink
 from . import errors
 from .deps import Services
 from .limits import BodyLimit
-from .routes import analyze, debug, exports, health, imports, jobs, leads, referrals, scans, tokens
+from .routes import analyze, debug, dynamics, exports, health, imports, jobs, leads, referrals, scans, tokens
 
 log = logging.getLogger("hunter.api")
 PREFIX = "/api/v1"
@@ -34,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(debug.router)            # /debug/ip-enrichment/… (admin)
-    for module in (leads, analyze, scans, jobs, exports, tokens, referrals):
+    for module in (leads, analyze, scans, jobs, exports, tokens, referrals, dynamics):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(imports.router, prefix=PREFIX)
     app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT,
@@ -65,8 +67,20 @@ def _open(settings: Settings) -> Services:
     sessions = session_factory(engine)
     context = build_context(settings)
     runner = job_runner(settings, sessions)
+    sink, sink_error = _sink(settings)
     return Services(settings=settings, engine=engine, sessions=sessions, context=context,
-                    sales_config=load_config(settings.sales_config), runner=runner)
+                    sales_config=load_config(settings.sales_config), runner=runner, sink=sink,
+                    sink_error=sink_error)
+
+
+def _sink(settings: Settings) -> tuple[LeadSink | None, str | None]:
+    """The Dynamics sink, opened once (its token cache lives as long as the app); a setting
+    that is missing is logged once and the API serves on without it."""
+    try:
+        return lead_sink(settings), None
+    except HunterError as exc:
+        log.error("Dynamics 365 is enabled but not usable: %s", exc, extra={"event": "d365_config"})
+        return None, str(exc)
 
 
 def _schedule(settings: Settings, services: Services) -> DailySchedule | None:
@@ -79,5 +93,7 @@ def _schedule(settings: Settings, services: Services) -> DailySchedule | None:
 
 async def _close(services: Services) -> None:
     services.runner.close(RUNNER_CLOSE_TIMEOUT)
+    if services.sink is not None:
+        services.sink.close()
     await services.context.aclose()
     services.engine.dispose()

@@ -11,6 +11,7 @@ from fastapi import Depends, Request, Security
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..integrations.base import LeadSink
 from ..jobs.base import JobRunner
 from ..pipeline import Context
 from ..sales import SalesConfig
@@ -28,6 +29,8 @@ class Services:
     context: Context
     sales_config: SalesConfig
     runner: JobRunner
+    sink: LeadSink | None = None         # Dynamics 365, when HUNTER_D365_ENABLED and configured
+    sink_error: str | None = None        # why it is not there although enabled (a setting)
 
 
 def services(request: Request) -> Services:

@@ -46,6 +46,19 @@ class GatewayRef(BaseModel):
     name: str
 
 
+DynamicsState = Literal["pending", "pushed", "stale", "failed"]
+
+
+class DynamicsRef(BaseModel):
+    """The lead in Dynamics 365: its push state, Dataverse id, deep link, last push, last error."""
+
+    state: DynamicsState | None = Field(description="null: never pushed")
+    id: str | None
+    url: str | None = Field(description="the record in Dynamics (main.aspx deep link)")
+    pushed_at: datetime | None
+    error: str | None = Field(description="the service's own message when the last push failed")
+
+
 class LeadSummary(BaseModel):
     id: int
     domain: str
@@ -61,6 +74,7 @@ class LeadSummary(BaseModel):
     status: str | None
     scanned_at: datetime | None
     partner_center: PartnerCenterRef
+    dynamics: DynamicsRef
 
 
 class LeadPage(BaseModel):
@@ -132,6 +146,8 @@ class LeadSelection(Body):
     q: str | None = Field(None, max_length=200, description="substring of the domain or company")
     referral: bool | None = Field(None, description="true: leads that are Partner Center referrals; "
                                                     "false: leads that are not")
+    dynamics: DynamicsState | Literal["none"] | None = Field(
+        None, description="push state in Dynamics 365; `none`: never pushed")
 
     def to_filter(self, *, scanned_before: datetime | None = None) -> LeadFilter:
         gateway, local = _switch(self.gateway), _switch(self.local_provider)
@@ -141,7 +157,8 @@ class LeadSelection(Body):
             gateway=gateway if isinstance(gateway, bool) else None,
             local_provider=local, segment=self.segment, priority=tuple(self.priority),
             score_min=self.score_min, score_max=self.score_max, tenant_size=self.tenant_size,
-            status=self.status, q=self.q, scanned_before=scanned_before, referral=self.referral)
+            status=self.status, q=self.q, scanned_before=scanned_before, referral=self.referral,
+            dynamics=self.dynamics)
 
 
 def _switch(value: str | None) -> str | bool | None:
@@ -214,3 +231,21 @@ class TokenInfo(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+
+
+class DynamicsPushRequest(Body):
+    filter: LeadSelection | None = Field(None, description="which leads; none: every lead")
+    changed: bool = Field(False, description="only the leads whose verdict changed since their push (stale)")
+    force: bool = Field(False, description="send even when the values equal what was pushed")
+
+
+class DynamicsPushed(DynamicsRef):
+    outcome: Literal["created", "updated", "unchanged", "failed"]
+
+
+class DynamicsStatus(BaseModel):
+    enabled: bool
+    url: str | None
+    problem: str | None = Field(description="why pushes are refused although enabled (a setting)")
+    counts: dict[str, int]
+    recent_failures: list[dict[str, Any]]

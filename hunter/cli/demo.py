@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from .. import leadfile
 from ..model import Analysis
 from ..sandbox import dns as sandbox
-from ..sandbox import partner_center
+from ..sandbox import dataverse, partner_center
 from ..settings import Settings
 from . import loop, render
 from .scan import open_writer, scan_rows
@@ -121,17 +121,19 @@ def serve_api(settings: Settings, api_port: int) -> None:
         runner.close()
         engine.dispose()
     render.console.print(f"\n{result.imported} leads imported and scanned into {db.safe_url(url)}")
-    with partner_center.running(settings.data_dir / "sandbox-pc", referrals=24) as pc:
-        settings = with_partner_center(settings, pc)
+    base = f"http://127.0.0.1:{api_port}"
+    with partner_center.running(settings.data_dir / "sandbox-pc", referrals=24) as pc, \
+            dataverse.running(settings.data_dir / "sandbox-dv") as crm:
+        settings = with_dynamics(with_partner_center(settings, pc), crm, public_url=base)
         show_referrals(settings)
+        push_to_dynamics(settings)
         token = issue(settings, role="admin", name="demo")
-        base = f"http://127.0.0.1:{api_port}"
         render.console.print(f"API: {base}/api/v1/docs   admin token: {token}", soft_wrap=True)
         render.console.print(f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?sort=priority'",
                              soft_wrap=True)
         render.console.print(f"     curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?referral=true'",
                              soft_wrap=True)
-        render.console.print("Ctrl-C stops the API, the Partner Center stand-in and the sandbox DNS.")
+        render.console.print("Ctrl-C stops the API, the Partner Center and Dataverse stand-ins and the sandbox DNS.")
         uvicorn.run(create_app(settings), host="127.0.0.1", port=api_port, log_level="warning")
 
 
@@ -145,6 +147,46 @@ def with_partner_center(settings: Settings, pc: partner_center.PartnerCenterSand
         "pc_scope": env["HUNTER_PC_SCOPE"], "pc_client_id": env["HUNTER_PC_CLIENT_ID"],
         "pc_auth_mode": "ropc", "pc_username": env["HUNTER_PC_USERNAME"],
         "pc_password": SecretStr(env["HUNTER_PC_PASSWORD"])})
+
+
+def with_dynamics(settings: Settings, crm: dataverse.DataverseSandbox, *, public_url: str) -> Settings:
+    """Settings pointing the Dynamics 365 push at the local Dataverse stand-in."""
+    env = crm.settings_env()
+    return settings.model_copy(update={
+        "d365_enabled": True, "d365_url": env["HUNTER_D365_URL"], "d365_client_id": env["HUNTER_D365_CLIENT_ID"],
+        "d365_client_secret": SecretStr(env["HUNTER_D365_CLIENT_SECRET"]),
+        "aad_authority": env["HUNTER_AAD_AUTHORITY"], "public_url": public_url})
+
+
+def push_to_dynamics(settings: Settings) -> None:
+    """Push the P1–P3 leads to the Dataverse stand-in (the flow of ``hunter dynamics push``) and
+    print their deep links."""
+    from ..flows.push_leads import PushOptions, push_leads
+    from ..sales import load_config
+    from ..store import db
+    from ..store.dynamics import DynamicsRepository
+    from ..store.leads import LeadFilter, LeadRepository
+    from ..wiring import dynamics_link, lead_sink
+
+    sink = lead_sink(settings)
+    assert sink is not None
+    engine = db.make_engine(settings.database())
+    sessions = db.session_factory(engine)
+    try:
+        with sessions() as session:
+            ids = list(LeadRepository(session).ids_matching(LeadFilter(priority=("P1", "P2", "P3"))))
+        summary = push_leads(sessions, sink, ids, options=PushOptions(
+            sales_config=load_config(settings.sales_config), public_url=settings.public_url, trigger="demo"))
+        render.console.print(f"\nDynamics 365 (local Dataverse stand-in): {summary.created} created, "
+                             f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.failed} failed")
+        with sessions() as session:
+            acks = DynamicsRepository(session).acks(ids)
+            for lead in LeadRepository(session).list(LeadFilter(dynamics="pushed"), "priority").items[:8]:
+                link = dynamics_link(settings, acks[lead.id].record_id) if lead.id in acks else None
+                render.console.print(f"  {lead.priority} {lead.domain}: {link}", soft_wrap=True, markup=False)
+    finally:
+        sink.close()
+        engine.dispose()
 
 
 def show_referrals(settings: Settings) -> None:

@@ -12,6 +12,7 @@ import typer
 
 from ..errors import HunterError
 from . import demo as demo_cmd
+from . import dynamics as dynamics_cmd
 from . import enrichment as enrichment_cmd
 from . import leads as leads_cmd
 from . import partner_center as pc_cmd
@@ -34,6 +35,7 @@ app.command("rescan")(stored_cmd.rescan)
 app.add_typer(stored_cmd.leads_app, name="leads")
 app.add_typer(enrichment_cmd.enrichment_app, name="enrichment")
 app.add_typer(pc_cmd.pc_app, name="partner-center")
+app.add_typer(dynamics_cmd.dynamics_app, name="dynamics")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]
@@ -136,6 +138,30 @@ def sandbox_partner_center(
         sandbox.serve_forever(dir, host=host, port=port, referrals=referrals, seed=seed, auto_approve=auto_approve)
     except (OSError, ValueError) as exc:
         raise fail(f"cannot start the Partner Center sandbox on {host}:{port}: {exc}") from None
+
+
+@sandbox_app.command("dataverse")
+def sandbox_dataverse(
+    port: Annotated[int, typer.Option(help="HTTPS port (0 = any free port).")] = 8444,
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    dir: Annotated[Path, typer.Option("--dir", help="Folder of the throw-away CA (reused on restart).")] = Path("data/sandbox-dv"),
+    missing_column: Annotated[Optional[list[str]], typer.Option(
+        "--missing-column", help="A lead column the table lacks (repeatable), to see a readiness check fail.")] = None,
+    key_inactive: Annotated[bool, typer.Option(
+        "--key-inactive", help="The alternate key hnt_domain_key is still Pending, not Active.")] = False,
+    concurrency_limit: Annotated[int, typer.Option(help="Concurrent requests per user before 429.")] = 52,
+    request_limit: Annotated[int, typer.Option(help="Requests per user per 300 s before 429.")] = 6000,
+) -> None:
+    """Serve Entra ID and a Dataverse Web API (the lead table) over HTTPS on 127.0.0.1 until Ctrl-C."""
+    from ..sandbox import dataverse as sandbox
+    from ..sandbox.dataverse_schema import lead_schema
+
+    try:
+        schema = lead_schema(drop=missing_column or (), key_status="Pending" if key_inactive else "Active")
+        sandbox.serve_forever(dir, host=host, port=port, schema=schema, concurrency_limit=concurrency_limit,
+                              request_limit=request_limit)
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot start the Dataverse sandbox on {host}:{port}: {exc}") from None
 
 
 def main() -> None:  # pragma: no cover - console entry

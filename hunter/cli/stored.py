@@ -21,12 +21,14 @@ from .. import normalise
 from ..jobs.base import JobStatus
 from ..sales import load_config, summarise
 from ..store import db, migrate
+from ..store import dynamics
 from ..store.changes import ChangeRepository
+from ..store.dynamics import DynamicsRepository
 from ..store.leads import LeadFilter, LeadRepository, PageRequest
 from ..store.models import ChangeEvent, Scan
 from ..store.referrals import ReferralRepository, partner_center_view
 from ..store.scans import ScanRepository
-from ..wiring import job_runner
+from ..wiring import dynamics_link, job_runner
 from .startup import DbSession, build_settings, describe, errors, fail, wait_for
 
 leads_app = typer.Typer(no_args_is_help=True, help="Leads in the database.")
@@ -129,7 +131,7 @@ def list_leads(
 def show_lead(
     domain: Annotated[str, typer.Argument(help="The lead's domain.")],
     lang: Annotated[str, typer.Option(help="tr or en.")] = "tr",
-    json_out: Annotated[bool, typer.Option("--json", help="The lead, its verdict and partner_center as JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="The lead, its verdict, partner_center and dynamics as JSON.")] = False,
 ) -> None:
     """The lead's verdict, reasons, sales summary, Partner Center referral and change history."""
     if lang not in ("tr", "en"):
@@ -144,28 +146,36 @@ def show_lead(
         events = ChangeRepository(session).for_lead(lead.id, limit=20)
         latest = ReferralRepository(session).latest_for_leads([lead.id]).get(lead.id)
         partner = partner_center_view(lead.pc_referral_count or 0, latest)
+        ack = DynamicsRepository(session).ack(lead.id)
+        crm = dynamics.view(ack, url=dynamics_link(settings, ack.record_id) if ack and ack.record_id else None)
         analysis = ScanRepository.analysis_of(scan) if scan is not None else None
         if json_out:
-            _print_json(lead, analysis, partner)
+            _print_json(lead, analysis, partner, crm)
             return
         if analysis is None:
-            _print_partner(partner)
+            _print_integrations(partner, crm)
             raise fail(f"{lead.domain} has not been scanned yet: hunter rescan {lead.domain}")
         summary = summarise(analysis, lang=lang, config=load_config(settings.sales_config))
     _print_summary(lead.domain, analysis, summary, events)
-    _print_partner(partner)
+    _print_integrations(partner, crm)
 
 
-def _print_json(lead, analysis, partner) -> None:
+def _print_json(lead, analysis, partner, crm) -> None:
     verdict = None if analysis is None else {
         "score": analysis.score, "segment": analysis.segment, "priority": analysis.priority,
         "priority_label": analysis.priority_label, "reasons": [r.model_dump() for r in analysis.reasons]}
     data = {"id": lead.id, "domain": lead.domain, "company": lead.company, "source": lead.source,
-            "scanned_at": lead.scanned_at, "verdict": verdict, "partner_center": partner}
+            "scanned_at": lead.scanned_at, "verdict": verdict, "partner_center": partner, "dynamics": crm}
     typer.echo(json.dumps(data, default=str, ensure_ascii=False))
 
 
-def _print_partner(partner: dict) -> None:
+def _print_integrations(partner: dict, crm: dict) -> None:
+    console = Console()
+    if crm["state"] is not None:
+        text = f"{crm['state']}" + (f", pushed {crm['pushed_at']:%Y-%m-%d %H:%M}" if crm["pushed_at"] else "")
+        text += f" — {crm['url']}" if crm["url"] else ""
+        text += f" — last error: {crm['error']}" if crm["error"] else ""
+        console.print(f"[bold]dynamics 365[/] {escape(text)}", soft_wrap=True)
     latest = partner["latest"]
     if not partner["referral"] or latest is None:
         Console().print("[bold]partner center[/] not a referral")

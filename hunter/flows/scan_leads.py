@@ -14,6 +14,7 @@ from ..model import Analysis
 from ..pipeline import Context, analyze
 from ..scoring.rules import ScoringRules
 from ..store.changes import ChangeRepository
+from ..store.dynamics import DynamicsRepository
 from ..store.enrichment import IpEnrichmentRepository
 from ..store.models import Lead, Scan
 from ..store.scans import ScanRepository
@@ -59,4 +60,18 @@ def store_analysis(session: Session, lead: Lead, analysis: Analysis, *,
         ChangeRepository(session).add_many(lead.id, scan.id, [(e.kind, e.before, e.after) for e in events])
     if analysis.infrastructure is not None:     # None: enrichment off, the stored rows stay
         IpEnrichmentRepository(session).replace_for_lead(lead.id, scan.id, analysis.infrastructure.ips)
+    if lead.dynamics_state == "pushed" and pushed_view(previous) != pushed_view(analysis):
+        DynamicsRepository(session).mark_stale([lead.id])       # `hunter dynamics push --changed` sends it
     return scan, events
+
+
+def pushed_view(analysis: Analysis | None) -> tuple[object, ...]:
+    """The parts of a verdict that Dynamics shows (score, segment, priority, provider, gateway,
+    tenant size, the infrastructure sentences); a change in any of them makes a pushed lead stale."""
+    if analysis is None:
+        return ()
+    infra = analysis.infrastructure
+    return (analysis.score, analysis.segment, analysis.priority, analysis.provider.name if analysis.provider else None,
+            analysis.gateway.name if analysis.gateway else None,
+            analysis.tenant_size.value if analysis.tenant_size else None,
+            (infra.summary_en, infra.summary_tr) if infra else None)

@@ -35,6 +35,7 @@ from ..integrations.base import ReferralBatch, ReferralRecord, ReferralSource
 from ..normalise import company_domain
 from ..scoring.rules import ScoringRules
 from ..store.changes import ChangeRepository
+from ..store.dynamics import DynamicsRepository
 from ..store.leads import LeadRepository
 from ..store.models import Lead, PcReferral, PcSyncRun
 from ..store.referrals import ReferralRepository, SyncRunRepository
@@ -230,9 +231,12 @@ def _relink(session: Session, states: _States) -> set[int]:
 
 def _rescore(session: Session, states: _States, *, rules: ScoringRules) -> int:
     """Give every touched lead that has a scan the verdict with its referral state; returns how
-    many verdicts changed (each stored as a new scan with a ``pc_referral_changed`` event)."""
+    many verdicts changed (each stored as a new scan with a ``pc_referral_changed`` event).  A
+    lead pushed to Dynamics whose referral state moved becomes ``stale`` (Dynamics shows it)."""
     scans, events = ScanRepository(session), ChangeRepository(session)
     latest = states.referrals.latest_for_leads(states.before)
+    moved = [i for i in states.before if states.before[i] != referral_verdict.state(latest.get(i))]
+    DynamicsRepository(session).mark_stale(moved)
     changed = 0
     for lead_id in sorted(states.before):
         lead = session.get(Lead, lead_id)

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -375,3 +375,72 @@ class ReferralSource(Protocol):
 
     def close(self) -> None: ...
 
+
+
+# --- Dynamics 365 Sales (Dataverse) ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LeadRecord:
+    """One Hunter lead as Dataverse columns, already checked against the mapping's types and
+    lengths.  ``key`` is the alternate key's value (``hnt_domain``); ``values`` are every mapped
+    column (the key column included); ``create_only`` names the columns written only when the
+    record is created (a subject a salesperson edited is never overwritten).  ``record_id`` is
+    the Dataverse id from an earlier acknowledgement, if any."""
+
+    key: str
+    values: Mapping[str, Any]
+    create_only: frozenset[str] = frozenset()
+    record_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What happened to one ``LeadRecord``: ``created`` or ``updated`` with the Dataverse id, or
+    ``failed`` with the service's own message in plain words; the request id of the last
+    attempt, the error code, the HTTP status, and how many attempts it took."""
+
+    key: str
+    outcome: str                     # created, updated, failed
+    record_id: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnProblem:
+    """One finding of a readiness check: a column missing, of the wrong type or too short, or
+    the alternate key missing or not active."""
+
+    column: str
+    problem: str                     # missing, wrong_type, too_short, key_missing, key_inactive
+    detail: str
+
+
+class LeadSink(Protocol):
+    """Where leads are pushed (Dataverse; a fake in tests).  ``push`` never raises for one lead's
+    failure (that is a ``failed`` result); it raises an ``IntegrationError`` subclass only when
+    nothing can be pushed (sign-in refused, service unreachable after the retries)."""
+
+    name: str
+    language: str                    # the language of the description (the sales summary)
+
+    def record(self, fields: Mapping[str, Any], *, record_id: str | None) -> LeadRecord:
+        """The lead's source fields (the mapping's vocabulary) as checked column values."""
+        ...
+
+    def fingerprint(self, record: LeadRecord) -> str:
+        """A stable hash of what ``push`` would write (equal: nothing to send)."""
+        ...
+
+    def push(self, records: Sequence[LeadRecord]) -> list[PushResult]: ...
+
+    def readiness(self) -> list[ColumnProblem]: ...
+
+    def record_url(self, record_id: str) -> str: ...
+
+    def check(self) -> Health: ...
+
+    def close(self) -> None: ...

@@ -242,7 +242,7 @@ class EntraSignIn:
 
 
 def _drop_access_tokens(cache: msal.TokenCache) -> None:
-    for item in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+    for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):   # search is a live generator
         cache.remove_at(item)
 
 

@@ -24,6 +24,8 @@ by re-running it (``scope.resumed`` is then true).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields, replace
+from datetime import datetime
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,10 @@ from ..errors import ConfigError, InputError, IntegrationError
 from ..flows import scan_leads
 from ..flows.import_leads import CHUNK_SIZE, import_leads
 from ..flows.sync_referrals import sync_referrals
-from ..integrations.base import ReferralSource
+from ..flows.push_leads import PushOptions, push_leads
+from ..integrations.base import LeadSink, ReferralSource
+from ..sales import load_config
+from ..store.leads import LeadFilter, LeadRepository
 from ..pipeline import Context
 from ..settings import Settings
 from ..store.imports import ImportRepository
@@ -183,12 +188,79 @@ def _pc_sync(ctx: Context, scope: JobScope, job: Job, source_factory: Callable[[
     return result
 
 
+# --- d365_push: leads into Dynamics 365, a job-level task ---------------------------------------
+
+def d365_push_task(sink_factory: Callable[[], LeadSink | None], options: PushOptions) -> JobTask:
+    """The ``d365_push`` task: the leads matching ``params.filter`` (a ``LeadFilter`` as JSON;
+    ``{"dynamics": "stale"}`` is ``--changed``) pushed by ``flows.push_leads`` in a thread, with
+    progress.  Safe to run again: pushes are upserts by the alternate key, and leads already
+    pushed with the same values cost no request."""
+
+    async def d365_push(ctx: Context, scope: JobScope, job: Job) -> dict[str, Any]:
+        return await asyncio.to_thread(_d365_push, scope, job, sink_factory, options)
+
+    return d365_push
+
+
+def _d365_push(scope: JobScope, job: Job, sink_factory: Callable[[], LeadSink | None],
+               options: PushOptions) -> dict[str, Any]:
+    sink = sink_factory()
+    if sink is None:
+        raise ConfigError("HUNTER_D365_ENABLED", "is off; turn it on to push leads to Dynamics 365")
+    try:
+        with scope.sessions() as session:
+            ids = list(LeadRepository(session).ids_matching(lead_filter(job.params.get("filter") or {})))
+            scope.progress(session, done=0, total=len(ids))
+            session.commit()
+
+        def progress(done: int, total: int) -> None:
+            with scope.sessions() as session:
+                scope.progress(session, done=done, total=total)
+                session.commit()
+
+        run = replace(options, force=bool(job.params.get("force")), job_id=job.id,
+                      trigger=str(job.params.get("trigger") or "job"))
+        summary = push_leads(scope.sessions, sink, ids, options=run, progress=progress)
+    finally:
+        sink.close()
+    if summary.aborted:
+        raise IntegrationError("dataverse", f"push stopped: {summary.aborted}")
+    return summary.to_dict() | {"leads": len(ids)}
+
+
+def lead_filter(data: dict[str, Any]) -> LeadFilter:
+    """A ``LeadFilter`` from job params (unknown keys refused: a job never guesses)."""
+    known = {f.name for f in fields(LeadFilter)}
+    unknown = set(data) - known
+    if unknown:
+        raise InputError(f"unknown lead filter fields: {', '.join(sorted(unknown))}")
+    values = dict(data)
+    if values.get("priority") is not None:
+        values["priority"] = tuple(values["priority"])
+    if values.get("scanned_before"):
+        values["scanned_before"] = datetime.fromisoformat(values["scanned_before"])
+    return LeadFilter(**values)
+
+
+def filter_params(filters: LeadFilter) -> dict[str, Any]:
+    """The JSON form of a ``LeadFilter`` (``lead_filter`` reads it back); unset fields left out."""
+    data = {f.name: getattr(filters, f.name) for f in fields(LeadFilter)}
+    data = {k: v for k, v in data.items() if v not in (None, ())}
+    if "priority" in data:
+        data["priority"] = list(data["priority"])
+    if "scanned_before" in data:
+        data["scanned_before"] = data["scanned_before"].isoformat()
+    return data
+
+
 def job_tasks(settings: Settings) -> dict[str, JobTask]:
     """Every job-level task, the ones that need settings bound to ``settings``."""
-    from ..wiring import referral_source
+    from ..wiring import lead_sink, referral_source
 
-    return {**JOB_TASKS, "pc_sync": pc_sync_task(lambda: referral_source(settings),
-                                                 create_leads=settings.pc_create_leads)}
+    push = PushOptions(sales_config=load_config(settings.sales_config), public_url=settings.public_url)
+    return {**JOB_TASKS,
+            "pc_sync": pc_sync_task(lambda: referral_source(settings), create_leads=settings.pc_create_leads),
+            "d365_push": d365_push_task(lambda: lead_sink(settings), push)}
 
 
 def celery_name(kind: str) -> str:

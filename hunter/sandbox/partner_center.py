@@ -22,22 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import ipaddress
 import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from dataclasses import asdict
-from types import TracebackType
 from typing import Any
 
-from hunter.sandbox import entra_directory as directory
+from hunter.sandbox import https_sandbox
 from hunter.sandbox.entra import EntraSandbox
 from hunter.sandbox.entra_directory import PARTNER_CENTER_RESOURCE, PUBLIC_CLIENT_ID, TENANT_ID
-from hunter.sandbox.http_faults import Fault, FaultPlan
-from hunter.sandbox.https import HttpsServer, Request, Response
+from hunter.sandbox.https import Request, Response
+from hunter.sandbox.https_sandbox import HttpsSandbox
 from hunter.sandbox.referral_store import ReferralStore
 from hunter.sandbox.referrals import BASE_PATH, ReferralsApi
-from hunter.sandbox.tls import ThrowawayCA
 
 __all__ = ["PartnerCenterSandbox", "running", "serve_forever"]
 
@@ -45,52 +41,28 @@ DEFAULT_USERNAME = "referrals@partner.test"
 SCOPE = f"{PARTNER_CENTER_RESOURCE}/.default"
 
 
-class PartnerCenterSandbox:
+class PartnerCenterSandbox(HttpsSandbox):
     """Entra ID + Referrals API + control endpoints; ``start()``/``stop()`` or ``with``."""
+
+    label = "Partner Center"
+    fault_path = "referrals"
 
     def __init__(self, directory: Path | str, *, host: str = "127.0.0.1", port: int = 0, referrals: int = 60,
                  seed: int = 2026, auto_approve: str | None = None, token_lifetime: int = 3600,
                  device_interval: int = 5, anchor: dt.datetime | None = None) -> None:
-        _check_loopback(host)
-        self.ca = ThrowawayCA.create(directory)
-        self.server = HttpsServer(self.ca.server_context(), host=host, port=port, name="sandbox-partner-center")
-        self.entra = EntraSandbox(token_lifetime=token_lifetime, auto_approve=auto_approve,
-                                  device_interval=device_interval)
+        entra = EntraSandbox(token_lifetime=token_lifetime, auto_approve=auto_approve, device_interval=device_interval)
+        super().__init__(directory, host=host, port=port, name="sandbox-partner-center", entra=entra)
         self.store = ReferralStore.generated(referrals, seed=seed, anchor=anchor or dt.datetime.now(dt.timezone.utc))
         self.referrals = ReferralsApi(self.entra, self.store)
-        self.faults = FaultPlan()
-        self.server.intercept(self.faults.interceptor(self._fault_answer))
-        self.entra.mount(self.server)
         self.referrals.mount(self.server)
-        self._mount_control()
+        self.mount_control([
+            ("POST", "referrals/touch", lambda body: {"touched": self.touch(body.get("ids"), count=_count(body, None))}),
+            ("POST", "referrals/add", lambda body: {"added": self.add(_count(body, 1))}),
+            ("POST", "devicecodes/approve",
+             lambda body: self.approve(str(body.get("user_code", "")), str(body.get("username", DEFAULT_USERNAME)))),
+        ])
 
-    # --- lifecycle and addresses -----------------------------------------------------------
-
-    def start(self) -> PartnerCenterSandbox:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> PartnerCenterSandbox:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def ca_file(self) -> Path:
-        return self.ca.ca_file
+    # --- addresses ---------------------------------------------------------------------------
 
     @property
     def authority(self) -> str:
@@ -129,60 +101,14 @@ class PartnerCenterSandbox:
     def add(self, count: int) -> list[str]:
         return self.store.add(count)
 
-    def revoke_all(self) -> None:
-        self.entra.revoke_all()
-
-    def expire_access_tokens(self) -> None:
-        self.entra.expire_access_tokens()
-
     def approve(self, user_code: str, username: str = DEFAULT_USERNAME) -> None:
         self.entra.approve(user_code, username)
 
-    @property
-    def requests(self) -> list[dict[str, Any]]:
-        return self.server.requests
-
-    def clear_requests(self) -> None:
-        self.server.clear_requests()
-
     def state(self) -> dict[str, Any]:
-        return {**self.store.counts(), "tokens": self.entra.tokens.counts, "faults": self.faults.pending,
-                "requests": len(self.server.requests)}
+        return {**self.store.counts(), **super().state()}
 
-    # --- faults and control endpoints ------------------------------------------------------
-
-    def _fault_answer(self, request: Request, status: int) -> Response:
-        if "/oauth2/" in request.path:
-            error = directory.throttled(status)
-            return error.response(correlation_id=request.header("client-request-id"), base_url=self.url)
+    def api_fault(self, request: Request, status: int) -> Response:
         return self.referrals.error_response(request, status)
-
-    def _mount_control(self) -> None:
-        routes: list[tuple[str, str, Callable[[dict[str, Any]], Any]]] = [
-            ("POST", "referrals/touch", lambda body: {"touched": self.touch(body.get("ids"), count=_count(body, None))}),
-            ("POST", "referrals/add", lambda body: {"added": self.add(_count(body, 1))}),
-            ("POST", "faults", lambda body: {"added": asdict(self.faults.put(Fault.from_json(body)))}),
-            ("GET", "faults", lambda body: {"faults": self.faults.pending}),
-            ("DELETE", "faults", lambda body: self.faults.clear()),
-            ("POST", "tokens/revoke", lambda body: self.revoke_all()),
-            ("POST", "tokens/expire", lambda body: self.expire_access_tokens()),
-            ("POST", "devicecodes/approve",
-             lambda body: self.approve(str(body.get("user_code", "")), str(body.get("username", DEFAULT_USERNAME)))),
-            ("GET", "requests", lambda body: {"requests": self.requests}),
-            ("DELETE", "requests", lambda body: self.clear_requests()),
-            ("GET", "state", lambda body: self.state()),
-        ]
-        for method, path, action in routes:
-            self.server.route(method, f"/_sandbox/{path}", _control(action))
-
-
-def _check_loopback(host: str) -> None:
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(f"the Partner Center sandbox binds a loopback address only (127.0.0.1, ::1), got {host!r}")
 
 
 def _count(body: dict[str, Any], default: int | None) -> int | None:
@@ -192,21 +118,6 @@ def _count(body: dict[str, Any], default: int | None) -> int | None:
     return value
 
 
-def _control(action: Callable[[dict[str, Any]], Any]) -> Callable[[Request], Response]:
-    """A control endpoint: JSON object in, JSON out (``{"ok": true}`` when the action returns nothing)."""
-    def handle(request: Request) -> Response:
-        try:
-            body = request.json() or {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
-            result = action(body)
-        except (ValueError, TypeError, KeyError) as error:
-            message = str(error.args[0]) if error.args else type(error).__name__
-            return Response.json({"error": {"code": "invalidRequest", "message": message}}, 400)
-        return Response.json(result if result is not None else {"ok": True})
-    return handle
-
-
 @contextlib.contextmanager
 def running(directory: Path | str, **kw: Any) -> Iterator[PartnerCenterSandbox]:
     """A started ``PartnerCenterSandbox(directory, **kw)``, stopped on exit."""
@@ -214,17 +125,9 @@ def running(directory: Path | str, **kw: Any) -> Iterator[PartnerCenterSandbox]:
         yield sandbox
 
 
-def _say(line: str) -> None:
-    print(line, flush=True)
-
-
-def serve_forever(directory: Path | str, *, announce: Callable[[str], object] = _say, **kw: Any) -> None:
+def serve_forever(directory: Path | str, *, announce: Callable[[str], object] = https_sandbox.say, **kw: Any) -> None:
     """Serve until Ctrl-C, after printing the ``export`` lines and the control endpoints."""
-    with running(directory, **kw) as sandbox:
-        for line in describe(sandbox):
-            announce(line)
-        with contextlib.suppress(KeyboardInterrupt):
-            sandbox.server.wait()
+    https_sandbox.serve_forever(PartnerCenterSandbox(directory, **kw), describe, announce=announce)
 
 
 def describe(sandbox: PartnerCenterSandbox) -> list[str]:

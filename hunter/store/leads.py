@@ -59,6 +59,7 @@ class LeadFilter:
     q: str | None = None                    # substring of domain or company
     scanned_before: datetime | None = None  # scanned before this, or never scanned
     referral: bool | None = None            # True: a Partner Center referral, False: not one
+    dynamics: str | None = None             # pending, pushed, stale, failed, or "none" (never pushed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,26 +269,39 @@ class LeadRepository:
         return [t.expr.desc() if t.desc else t.expr.asc() for t in terms]
 
     def _conditions(self, f: LeadFilter) -> list[ColumnElement[bool]]:
-        equal = {Lead.provider_key: f.provider_key, Lead.provider_kind: f.provider_kind,
-                 Lead.gateway_key: f.gateway_key, Lead.segment: f.segment,
-                 Lead.tenant_size: f.tenant_size, Lead.status: f.status}
-        found: list[ColumnElement[bool]] = [col == v for col, v in equal.items() if v is not None]
-        found += _presence(Lead.gateway_key, f.gateway) + _presence(Lead.local_provider, f.local_provider)
+        """Every condition of ``f``, ANDed by the caller."""
+        return [c for conditions in self.conditions_by_field(f).values() for c in conditions]
+
+    def conditions_by_field(self, f: LeadFilter) -> dict[str, list[ColumnElement[bool]]]:
+        """The conditions of ``f`` keyed by the ``LeadFilter`` field that asks for them (only the
+        fields that are set), so a facet can drop its own field's condition and keep the rest."""
+        found: dict[str, list[ColumnElement[bool]]] = {}
+        equal = {"provider_key": Lead.provider_key, "provider_kind": Lead.provider_kind,
+                 "gateway_key": Lead.gateway_key, "segment": Lead.segment,
+                 "tenant_size": Lead.tenant_size, "status": Lead.status}
+        for name, column in equal.items():
+            if getattr(f, name) is not None:
+                found[name] = [column == getattr(f, name)]
+        found["gateway"] = _presence(Lead.gateway_key, f.gateway)
+        found["local_provider"] = _presence(Lead.local_provider, f.local_provider)
         if isinstance(f.local_provider, str):
-            found.append(Lead.local_provider == f.local_provider)
+            found["local_provider"].append(Lead.local_provider == f.local_provider)
         if f.priority:
-            found.append(Lead.priority.in_(list(f.priority)))
+            found["priority"] = [Lead.priority.in_(list(f.priority))]
         if f.score_min is not None:
-            found.append(Lead.score >= f.score_min)
+            found["score_min"] = [Lead.score >= f.score_min]
         if f.score_max is not None:
-            found.append(Lead.score <= f.score_max)
+            found["score_max"] = [Lead.score <= f.score_max]
+        if f.dynamics is not None:
+            found["dynamics"] = [Lead.dynamics_state.is_(None) if f.dynamics == "none"
+                                 else Lead.dynamics_state == f.dynamics]
         if f.referral is not None:
-            found.append(Lead.pc_referral_count > 0 if f.referral else Lead.pc_referral_count == 0)
+            found["referral"] = [Lead.pc_referral_count > 0 if f.referral else Lead.pc_referral_count == 0]
         if f.scanned_before is not None:
-            found.append(or_(Lead.scanned_at.is_(None), Lead.scanned_at < _utc(f.scanned_before)))
+            found["scanned_before"] = [or_(Lead.scanned_at.is_(None), Lead.scanned_at < _utc(f.scanned_before))]
         if f.q and f.q.strip():
-            found.append(self._text_match(f.q.strip()))
-        return found
+            found["q"] = [self._text_match(f.q.strip())]
+        return {name: conditions for name, conditions in found.items() if conditions}
 
     def _text_match(self, q: str) -> ColumnElement[bool]:
         """Substring of domain or company: ILIKE on PostgreSQL (Unicode case folding), LIKE

@@ -67,6 +67,8 @@ class Lead(Base):
     # Partner Center referrals linked to this lead (kept by the sync; the rows are pc_referrals)
     pc_referral_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pc_referral_state: Mapped[str | None] = mapped_column(String(61))   # latest: "Status/Substatus"
+    # Dynamics 365: the push state (kept by the push flow; the acknowledgement is dynamics_pushes)
+    dynamics_state: Mapped[str | None] = mapped_column(String(10))       # pending, pushed, stale, failed
 
     scans: Mapped[list[Scan]] = relationship(back_populates="lead", foreign_keys="Scan.lead_id",
                                              order_by="Scan.id.desc()", lazy="raise")
@@ -84,6 +86,7 @@ class Lead(Base):
         Index("ix_leads_scanned_at", "scanned_at"),
         Index("ix_leads_company", "company"),
         Index("ix_leads_pc_referral_count", "pc_referral_count"),
+        Index("ix_leads_dynamics_state", "dynamics_state"),
     )
 
 
@@ -276,5 +279,47 @@ class PcSyncRun(Base):
     __table_args__ = (Index("ix_pc_sync_runs_status", "status", "id"),)
 
 
-__all__ = ["ApiToken", "Base", "ChangeEvent", "ImportBatch", "ImportRow", "IpEnrichment", "Job",
-           "JobItem", "Lead", "PcReferral", "PcSyncRun", "Scan"]
+class DynamicsPush(Base):
+    """The acknowledgement of a lead in Dynamics 365 (one per lead): the Dataverse id, the state,
+    the fingerprint of the values last pushed, when, how many attempts, the last error in plain
+    words with the service's code and request id."""
+
+    __tablename__ = "dynamics_pushes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), unique=True)
+    record_id: Mapped[str | None] = mapped_column(String(36))       # the Dataverse leadid
+    state: Mapped[str] = mapped_column(String(10))                  # pending, pushed, stale, failed
+    fingerprint: Mapped[str | None] = mapped_column(String(64))     # of the values last pushed
+    pushed_at: Mapped[datetime | None]                              # last successful push
+    attempts: Mapped[int] = mapped_column(default=0)                # every attempt ever made
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)            # plain words, no secrets
+    last_error_code: Mapped[str | None] = mapped_column(String(40))
+    last_request_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class DynamicsPushLog(Base):
+    """One push attempt of one lead: the outcome, the service's answer and request id."""
+
+    __tablename__ = "dynamics_push_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    trigger: Mapped[str | None] = mapped_column(String(20))         # cli, api, job, schedule
+    outcome: Mapped[str] = mapped_column(String(10))                # created, updated, failed
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    status_code: Mapped[int | None]
+    request_id: Mapped[str | None] = mapped_column(String(100))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (Index("ix_dynamics_push_log_lead", "lead_id", "at"),)
+
+
+__all__ = ["ApiToken", "Base", "ChangeEvent", "DynamicsPush", "DynamicsPushLog", "ImportBatch", "ImportRow",
+           "IpEnrichment", "Job", "JobItem", "Lead", "PcReferral", "PcSyncRun", "Scan"]

@@ -208,7 +208,8 @@ def test_lead_rows_match_export_row() -> None:
                   "local_provider": ["\rCR", None][i % 2], "gateway_key": [None, "proofpoint", "+g"][i % 3],
                   "segment": a.segment, "priority": a.priority, "score": a.score, "tenant_size": "-x",
                   "status": a.status, "scanned_at": [None, WHEN][i % 2],
-                  "pc_referral_count": [0, 2, 1][i % 3], "pc_referral_state": [None, "Active/Accepted", "=New"][i % 3]}
+                  "pc_referral_count": [0, 2, 1][i % 3], "pc_referral_state": [None, "Active/Accepted", "=New"][i % 3],
+                  "dynamics_state": [None, "pushed", "stale", "failed"][i % 4]}
         stored = a.model_dump(mode="json") if i % 6 else None
         record = (*(values[name] for name in EXPORT_LEAD_FIELDS), stored)
         view = LeadView(**{**values, "pc_referral": bool(values["pc_referral_count"]), "provider_name": provider_name(ctx.catalogue, values["provider_key"]),

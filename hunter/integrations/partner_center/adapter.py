@@ -18,7 +18,8 @@ from ..base import Health, ReferralBatch, ReferralRecord
 from ..entra import EntraSignIn, SignIn, https_trust
 from ..tokencache import TokenCacheFile
 from . import mapping
-from .client import SYSTEM, Backoff, ReferralsClient
+from ..http_retry import Backoff
+from .client import SYSTEM, ReferralsClient
 
 if TYPE_CHECKING:
     from ...settings import Settings

@@ -13,27 +13,24 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from ...errors import AuthFailed, IntegrationUnavailable, RateLimited, Rejected
+from ...errors import AuthFailed, IntegrationUnavailable, Rejected
+from ..http_retry import Backoff, exhausted, pause
 from . import mapping
 
 log = logging.getLogger("hunter.partner_center")
 
 SYSTEM = "partner_center"
 PAGE_SIZE = 100
-MAX_WAIT = 300.0                      # never sleep longer than this for one Retry-After
 ROLES = "Referrals Admin or Referrals User (Partner Center → Account settings → User management)"
 
 
@@ -46,17 +43,6 @@ class Page:
     items: list[Any]
     next_link: str | None
     request_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Retry pacing: ``base * 2**n`` seconds with full jitter, capped."""
-
-    base: float = 1.0
-    cap: float = 60.0
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        return rand() * min(self.cap, self.base * 2 ** attempt)
 
 
 class ReferralsClient:
@@ -121,13 +107,7 @@ class ReferralsClient:
 
     def _wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before the next attempt, or None when the answer is final."""
-        status = response.status_code
-        if status in (429, 503):
-            after = retry_after(response.headers.get("Retry-After"))
-            return min(after, MAX_WAIT) if after is not None else self.backoff.delay(attempt)
-        if status >= 500:
-            return self.backoff.delay(attempt)
-        return None
+        return pause(response.status_code, response.headers.get("Retry-After"), attempt, self.backoff)
 
     def _error(self, response: httpx.Response, *, attempts: int) -> Exception:
         status, rid = response.status_code, _request_id(response)
@@ -137,36 +117,15 @@ class ReferralsClient:
             return AuthFailed(SYSTEM, f"the API refused the token even after a fresh sign-in: {said}")
         if status == 403:
             return AuthFailed(SYSTEM, f"the account may not read referrals: it needs the role {ROLES}; {said}")
-        if status == 429:
-            return RateLimited(SYSTEM, f"still throttled after {attempts} attempts: {said}",
-                               retry_after=retry_after(response.headers.get("Retry-After")))
-        if status >= 500:
-            return IntegrationUnavailable(SYSTEM, f"failing after {attempts} attempts: {said}")
-        return Rejected(SYSTEM, f"request refused: {said}")
+        return exhausted(SYSTEM, status, said, attempts=attempts,
+                         retry_after_header=response.headers.get("Retry-After")) \
+            or Rejected(SYSTEM, f"request refused: {said}")
 
     def _log(self, response: httpx.Response) -> None:
         code, message = _error_body(response)
         log.warning("partner center answered HTTP %s %s", response.status_code, code or "",
                     extra={"event": "pc_call_failed", "status": response.status_code, "url": _path(response.url),
                            "request_id": _request_id(response), "error_code": code, "error": message})
-
-
-def retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date; None when absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str | None]:

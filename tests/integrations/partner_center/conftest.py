@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from hunter.integrations.partner_center.adapter import PartnerCenterSource
-from hunter.integrations.partner_center.client import Backoff
+from hunter.integrations.http_retry import Backoff
 from hunter.sandbox.partner_center import PartnerCenterSandbox
 from hunter.settings import Settings
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from hunter.integrations.entra import MsalHttp, instance_discovery
-from hunter.integrations.partner_center.client import Backoff, retry_after
+from hunter.integrations.http_retry import Backoff, retry_after
 
 
 def test_retry_after_seconds_dates_and_junk() -> None:
