@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     d365_scope: str | None = None             # default: <d365_url>/.default
     d365_client_id: str | None = None
     d365_client_secret: SecretStr | None = None
+    d365_authority: str | None = None         # default: HUNTER_AAD_AUTHORITY (an environment in another tenant)
     d365_mapping: Path | None = None          # default: the bundled hunter/rules/dynamics.yaml
     d365_timeout: float = Field(30.0, gt=0, le=600)
     d365_max_attempts: int = Field(6, ge=1, le=20)
@@ -121,6 +122,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a time of day HH:MM (UTC)")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
+    def d365_sign_in_authority(self) -> tuple[str, str]:
+        """The authority for Dataverse and the setting it came from (for messages)."""
+        if self.d365_authority:
+            return self.d365_authority, "HUNTER_D365_AUTHORITY"
+        return self.aad_authority, "HUNTER_AAD_AUTHORITY"
+
     def d365_resource_scope(self) -> str | None:
         """``HUNTER_D365_SCOPE``, else ``<environment URL>/.default`` (never derived from the API path)."""
         if self.d365_scope:
@@ -136,14 +143,14 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a Web API version such as 9.2")
         return value
 
-    @field_validator("d365_url", "public_url", mode="before")
+    @field_validator("d365_url", "d365_authority", "public_url", mode="before")
     @classmethod
     def _optional_url(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             value = value.strip().rstrip("/")
             if not value:
                 return None
-            schemes = ("https://",) if info.field_name == "d365_url" else ("https://", "http://")
+            schemes = ("https://", "http://") if info.field_name == "public_url" else ("https://",)
             if not value.lower().startswith(schemes):
                 raise ValueError(f"{value!r} must be an {' or '.join(s.rstrip(':/') for s in schemes)} URL")
         return value

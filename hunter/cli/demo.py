@@ -122,8 +122,8 @@ def serve_api(settings: Settings, api_port: int) -> None:
         engine.dispose()
     render.console.print(f"\n{result.imported} leads imported and scanned into {db.safe_url(url)}")
     base = f"http://127.0.0.1:{api_port}"
-    with partner_center.running(settings.data_dir / "sandbox-pc", referrals=24) as pc, \
-            dataverse.running(settings.data_dir / "sandbox-dv") as crm:
+    ca_dir = settings.data_dir / "sandbox-ca"          # one throw-away CA for both stand-ins
+    with partner_center.running(ca_dir, referrals=24) as pc, dataverse.running(ca_dir) as crm:
         settings = with_dynamics(with_partner_center(settings, pc), crm, public_url=base)
         show_referrals(settings)
         push_to_dynamics(settings)
@@ -155,7 +155,7 @@ def with_dynamics(settings: Settings, crm: dataverse.DataverseSandbox, *, public
     return settings.model_copy(update={
         "d365_enabled": True, "d365_url": env["HUNTER_D365_URL"], "d365_client_id": env["HUNTER_D365_CLIENT_ID"],
         "d365_client_secret": SecretStr(env["HUNTER_D365_CLIENT_SECRET"]),
-        "aad_authority": env["HUNTER_AAD_AUTHORITY"], "public_url": public_url})
+        "d365_authority": env["HUNTER_AAD_AUTHORITY"], "public_url": public_url})
 
 
 def push_to_dynamics(settings: Settings) -> None:

@@ -122,12 +122,12 @@ def sign_in_config(settings: Settings) -> SignIn:
     scope = settings.d365_resource_scope()
     if not scope:
         raise ConfigError("HUNTER_D365_SCOPE", "cannot be derived: set HUNTER_D365_URL")
-    tenant = urlsplit(settings.aad_authority).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    authority, setting = settings.d365_sign_in_authority()
+    tenant = urlsplit(authority).path.rstrip("/").rsplit("/", 1)[-1].lower()
     if tenant in TENANTLESS or not tenant:
-        raise ConfigError("HUNTER_AAD_AUTHORITY", f"must name the tenant for client credentials "
-                                                  f"(https://login.microsoftonline.com/<tenant id>), not "
-                                                  f"'{tenant or '/'}'")
-    return SignIn(system=SYSTEM, mode="client_credentials", authority=settings.aad_authority,
+        raise ConfigError(setting, f"must name the tenant for client credentials "
+                                   f"(https://login.microsoftonline.com/<tenant id>), not '{tenant or '/'}'")
+    return SignIn(system=SYSTEM, mode="client_credentials", authority=authority,
                   client_id=settings.d365_client_id, scope=scope,
                   client_secret=settings.d365_client_secret.get_secret_value(), ca_bundle=settings.ca_bundle,
                   timeout=settings.d365_timeout, cache=None)

@@ -45,6 +45,7 @@ def set_schema(dataverse: DataverseSandbox, **variant: object) -> None:
     ({"d365_url": None}, "HUNTER_D365_URL"), ({"d365_client_id": None}, "HUNTER_D365_CLIENT_ID"),
     ({"d365_client_secret": None}, "HUNTER_D365_CLIENT_SECRET"),
     ({"aad_authority": "https://login.microsoftonline.com/organizations"}, "HUNTER_AAD_AUTHORITY"),
+    ({"d365_authority": "https://login.microsoftonline.com/common"}, "HUNTER_D365_AUTHORITY"),
     ({"d365_mapping": Path("/nonexistent/dynamics.yaml")}, "HUNTER_D365_MAPPING"),
 ])
 def test_from_settings_names_the_missing_setting_and_sends_nothing(dataverse: DataverseSandbox, missing: dict,
@@ -53,6 +54,13 @@ def test_from_settings_names_the_missing_setting_and_sends_nothing(dataverse: Da
         DataverseSink.from_settings(dv_settings(dataverse, **missing))
     assert caught.value.setting == setting
     assert dataverse.requests == []
+
+
+def test_an_environment_in_another_tenant_signs_in_at_its_own_authority(dataverse: DataverseSandbox) -> None:
+    settings = dv_settings(dataverse, aad_authority="https://login.microsoftonline.com/organizations",
+                           d365_authority=dataverse.authority)
+    with DataverseSink.from_settings(settings) as sink:
+        assert sink.readiness() == []
 
 
 def test_building_sends_no_request_and_record_url_points_at_the_record(dataverse: DataverseSandbox,
