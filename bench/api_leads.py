@@ -15,30 +15,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
-from hunter.model import Analysis, Dmarc, Dkim, Gateway, MxHost, Provider, Reason, Spf, TenantSize
-from hunter.store import migrate
-from hunter.store.models import Lead, Scan
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lead_database import percentile as p, scratch_database, seed  # noqa: E402  (bench/lead_database.py)
 
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PROVIDERS = [
-    (Provider(key="m365", name="Microsoft 365", kind="cloud_suite", confidence="high"), None, "microsoft"),
-    (Provider(key="google", name="Google Workspace", kind="cloud_suite", confidence="high"), None, "competitive"),
-    (Provider(key="natro", name="Natro", kind="local_hosting", confidence="high"), "Natro", "greenfield"),
-    (Provider(key="turhost", name="Turhost", kind="local_hosting", confidence="medium"), "Turhost", "greenfield"),
-    (Provider(key="self_hosted", name="Own mail server", kind="self_hosted", confidence="high"), None, "greenfield"),
-    (Provider(key="none", name="No mail", kind="none", confidence="high"), None, "no_mail"),
-]
-PRIORITY = {"microsoft": ["P3", "P4"], "competitive": ["P2", "P5"], "greenfield": ["P1", "P5"], "no_mail": ["P6"]}
 QUERIES = [
     "", "sort=-score", "sort=priority", "sort=domain", "sort=-scanned_at",
     "provider=m365", "kind=local_hosting&sort=-score", "segment=greenfield&sort=priority",
@@ -46,51 +32,6 @@ QUERIES = [
     "tenant_size=large", "local_provider=Natro", "status=ok&sort=company", "q=firma12",
     "provider=google&priority=P2&score_min=40&sort=-score",
 ]
-
-
-def analysis_for(i: int, rng: random.Random, when: datetime) -> tuple[Analysis, str]:
-    provider, local, segment = PROVIDERS[i % len(PROVIDERS)]
-    priority = rng.choice(PRIORITY[segment])
-    domain = f"firma{i}.com.tr"
-    gateway = Gateway(key="proofpoint", name="Proofpoint") if i % 17 == 0 else None
-    score = rng.randint(0, 100) if segment != "no_mail" else 0
-    return Analysis(
-        domain=domain, input=domain, status="ok" if segment != "no_mail" else "no_mx",
-        registrable_domain=domain, mx=[MxHost(host=f"mx.{domain}", preference=10)], provider=provider,
-        local_provider=local, gateway=gateway, spf=Spf(present=True, valid=True, record="v=spf1 mx ~all", all="~all"),
-        dmarc=Dmarc(present=i % 3 == 0, valid=i % 3 == 0, policy="none" if i % 3 == 0 else None),
-        dkim=Dkim(present=i % 2 == 0, selectors=["selector1"] if i % 2 == 0 else []),
-        tenant_size=TenantSize(value=rng.choice(["small", "medium", "large", "unknown"])),
-        score=score, segment=segment, priority=priority, priority_label=priority,
-        reasons=[Reason(code=f"segment_{segment}", points=score, text=segment)],
-        analysed_at=when.isoformat(), rules_version="bench",
-    ), priority
-
-
-def seed(url: str, count: int) -> None:
-    engine = sa.create_engine(url)
-    rng, now = random.Random(7), datetime.now(UTC)
-    with engine.begin() as conn:
-        for start in range(0, count, 5000):
-            leads, scans = [], []
-            for i in range(start, min(count, start + 5000)):
-                when = now - timedelta(days=rng.randint(0, 60))
-                a, priority = analysis_for(i, rng, when)
-                leads.append(dict(id=i + 1, domain=a.domain, company=f"Firma {i} A.Ş.", source="bench",
-                                  contacts=[], tags=[], created_at=when, updated_at=when, scanned_at=when,
-                                  status=a.status, provider_key=a.provider.key, provider_kind=a.provider.kind,
-                                  local_provider=a.local_provider, gateway_key=a.gateway.key if a.gateway else None,
-                                  segment=a.segment, priority=priority, score=a.score,
-                                  tenant_size=a.tenant_size.value, rules_version="bench"))
-                scans.append(dict(id=i + 1, lead_id=i + 1, scanned_at=when, status=a.status,
-                                  rules_version="bench", analysis=a.model_dump(mode="json")))
-            conn.execute(sa.insert(Lead), leads)
-            conn.execute(sa.insert(Scan), scans)
-            conn.execute(sa.update(Lead).where(Lead.id.between(start + 1, start + 5000)).values(last_scan_id=Lead.id))
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT setval('leads_id_seq', (SELECT max(id) FROM leads))"))
-            conn.execute(sa.text("SELECT setval('scans_id_seq', (SELECT max(id) FROM scans))"))
-            conn.execute(sa.text("ANALYZE"))
 
 
 def timed(client: httpx.Client, path: str, n: int) -> list[float]:
@@ -101,10 +42,6 @@ def timed(client: httpx.Client, path: str, n: int) -> list[float]:
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
     return times
-
-
-def p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
 def serve(url: str, port: int, data_dir: str) -> tuple[subprocess.Popen, str]:
@@ -152,26 +89,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    name = f"hunter_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    proc = None
-    try:
-        migrate.upgrade(url)
+    with scratch_database(keep=args.keep) as url:
         started = time.perf_counter()
         seed(url, args.leads)
         print(f"seeded {args.leads} leads with one scan each in {time.perf_counter() - started:.0f} s")
-        proc, token = serve(url, args.port, f"/tmp/{name}")
-        measure(args.port, token, args.leads, args.requests)
-    finally:
-        if proc is not None:
+        proc, token = serve(url, args.port, f"/tmp/{url.rsplit('/', 1)[1]}")
+        try:
+            measure(args.port, token, args.leads, args.requests)
+        finally:
             proc.terminate()
             proc.wait()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":
