@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 $(BIN)/hunter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,enrichment,redis]"
+	$(BIN)/pip install --quiet -e ".[test,enrichment,redis,celery]"
 	@touch $@
 
 setup: $(BIN)/hunter

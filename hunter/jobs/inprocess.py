@@ -16,12 +16,16 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import metrics
+from .. import logs
 from ..pipeline import Context
 from ..store.jobs import ItemState, JobRepository, JobState
 from ..store.models import Job, JobItem, Lead
@@ -33,6 +37,7 @@ log = logging.getLogger("hunter.jobs")
 SessionFactory = Callable[[], Session]
 ContextFactory = Callable[[], Context]
 Batch = list[tuple[JobItem, Lead | None]]
+OUTCOMES = {"done": "ok", "failed": "failed", "cancelled": "cancelled"}     # else: "retried"
 
 
 class JobExecution:
@@ -57,9 +62,10 @@ class JobExecution:
         self._current: str | None = None
         self._inflight: set[asyncio.Task[None]] = set()
 
-    async def run(self, job_id: str) -> None:
+    async def run(self, job_id: str, *, seqs: tuple[int, int] | None = None) -> None:
         """Process the job's pending items (or its job-level task), then finish it (done, or
-        failed with a message)."""
+        failed with a message).  With ``seqs`` (a Celery chunk: ``start <= seq < end``) only
+        those items; the job is finished by whichever chunk completes it last."""
         try:
             started = self._start(job_id)
             if started is None:
@@ -68,7 +74,7 @@ class JobExecution:
             if job.kind in self._job_tasks:
                 await self._run_whole(job, self._job_tasks[job.kind], resumed)
             else:
-                await self._run(job)
+                await self._run(job, seqs)
         finally:
             self._halted.discard(job_id)
 
@@ -91,18 +97,22 @@ class JobExecution:
 
     # one job
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, seqs: tuple[int, int] | None) -> None:
         self._current = job.id
         try:
             task = self._task_for(job.kind)
-            completed = await self._run_items(job, task, self._context())
+            completed = await self._run_items(job, task, self._context(), seqs)
         except Exception as exc:  # an item's failure is caught per item; this is the job's own
             self._fail(job.id, exc)
             return
         finally:
             self._current = None
-        if completed:
+        if completed and seqs is None:
             self._finish(job.id, "done")
+        elif completed:
+            with self._sessions() as session:
+                JobRepository(session).finish_if_complete(job.id)
+                session.commit()
 
     # a job-level task: the whole job is one unit, its answer goes to ``jobs.result``
 
@@ -142,12 +152,12 @@ class JobExecution:
             self._ctx = self._context_factory()
         return self._ctx
 
-    async def _run_items(self, job: Job, task: ItemTask, ctx: Context) -> bool:
-        """Run every pending item; False when the job was cancelled before the end."""
+    async def _run_items(self, job: Job, task: ItemTask, ctx: Context, seqs: tuple[int, int] | None) -> bool:
+        """Run every pending item (of ``seqs``); False when the job was cancelled before the end."""
         gate = asyncio.Semaphore(self._concurrency)
-        after = -1
+        after, before = (seqs[0] - 1, seqs[1]) if seqs else (-1, None)
         async with asyncio.TaskGroup() as group:
-            while batch := self._next_batch(job.id, after):
+            while batch := self._next_batch(job.id, after, before):
                 for item, lead in batch:
                     await gate.acquire()
                     if job.id in self._halted:
@@ -205,7 +215,7 @@ class JobExecution:
             session.refresh(job)
             return job, resumed                 # detached, fully loaded
 
-    def _next_batch(self, job_id: str, after: int) -> Batch:
+    def _next_batch(self, job_id: str, after: int, before: int | None = None) -> Batch:
         """The next pending items with their leads, or nothing when the job was cancelled."""
         with self._sessions() as session:
             repo = JobRepository(session)
@@ -213,7 +223,7 @@ class JobExecution:
             if job is None or job.status != "running" or job_id in self._halted:
                 self._halted.add(job_id)
                 return []
-            items = repo.claim_pending(job_id, self._concurrency, after=after)
+            items = repo.claim_pending(job_id, self._concurrency, after=after, before=before)
             ids = {item.lead_id for item in items}
             leads = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))}
             return [(item, leads.get(item.lead_id)) for item in items]
@@ -347,13 +357,24 @@ class InProcessRunner:
     async def _lane(self, queue: asyncio.Queue[str]) -> None:
         while True:
             job_id = await queue.get()
+            started = time.perf_counter()
             try:
-                await self._execution.run(job_id)
+                with logs.job_context(job_id):
+                    await self._execution.run(job_id)
             except Exception as exc:            # e.g. the database went away: keep serving
                 log.error("job %s could not be run: %s", job_id, describe(exc))
             finally:
+                self._observe(job_id, time.perf_counter() - started)
                 with self._lock:
                     self._scheduled.discard(job_id)
+
+    def _observe(self, job_id: str, seconds: float) -> None:
+        """The execution's time and how it ended, for the metrics (still running: it resumes)."""
+        try:
+            job = self.status(job_id)
+        except (JobNotFound, SQLAlchemyError):  # deleted, or the database is gone (logged above)
+            return
+        metrics.observe_task(job.kind, OUTCOMES.get(job.status, "retried"), seconds)
 
     def _stop(self) -> None:
         if self._main is not None:

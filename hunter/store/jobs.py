@@ -67,16 +67,47 @@ class JobRepository:
         self.session.refresh(job)
         return result.rowcount == 1
 
-    def claim_pending(self, job_id: str, limit: int, *, after: int = -1) -> list[JobItem]:
-        """Up to ``limit`` items still pending, in ``seq`` order, with ``seq > after``.
+    def claim_pending(self, job_id: str, limit: int, *, after: int = -1,
+                      before: int | None = None) -> list[JobItem]:
+        """Up to ``limit`` items still pending, in ``seq`` order, with ``after < seq < before``.
 
-        Reading is enough to claim here: one runner executes a job at a time, and
-        ``finish_item`` refuses an item that somebody else finished meanwhile.
+        Reading is enough to claim here: ``finish_item`` refuses an item that somebody else
+        (another worker given the same chunk again) finished meanwhile.
         """
         query = (select(JobItem)
                  .where(JobItem.job_id == job_id, JobItem.state == "pending", JobItem.seq > after)
                  .order_by(JobItem.seq).limit(limit))
+        if before is not None:
+            query = query.where(JobItem.seq < before)
         return list(self.session.scalars(query))
+
+    def start_chunk(self, job_id: str, start: int, end: int, *, max_attempts: int) -> int:
+        """A worker starts on items ``start <= seq < end``: count the attempt of each pending
+        one, and fail those that already had ``max_attempts`` (their chunk killed its worker
+        every time: a poison item).  Returns how many were failed so."""
+        in_chunk = (JobItem.job_id == job_id, JobItem.state == "pending", JobItem.seq >= start, JobItem.seq < end)
+        poison = self.session.scalars(select(JobItem.seq).where(*in_chunk, JobItem.attempts >= max_attempts)).all()
+        for seq in poison:
+            self.finish_item(job_id, seq, "failed", f"gave up after {max_attempts} attempts: the worker "
+                                                    "stopped (killed or crashed) while scanning this lead")
+        self.session.execute(update(JobItem).where(*in_chunk).values(attempts=JobItem.attempts + 1)
+                             .execution_options(synchronize_session=False))
+        return len(poison)
+
+    def finish_if_complete(self, job_id: str) -> bool:
+        """A running job whose items are all finished becomes ``done`` (once, whoever asks)."""
+        pending = select(JobItem.seq).where(JobItem.job_id == job_id, JobItem.state == "pending").exists()
+        moved = self.session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running", ~pending)
+            .values(status="done", finished_at=_now()).execution_options(synchronize_session=False))
+        return moved.rowcount == 1
+
+    def pending_chunks(self, job_id: str, size: int) -> list[tuple[int, int]]:
+        """``(start, end)`` seq ranges of ``size`` that still hold pending items (for a resume)."""
+        seqs = self.session.scalars(select(JobItem.seq).where(JobItem.job_id == job_id, JobItem.state == "pending")
+                                    .order_by(JobItem.seq)).all()
+        starts = sorted({seq - seq % size for seq in seqs})
+        return [(start, start + size) for start in starts]
 
     def finish_item(self, job_id: str, seq: int, state: ItemState, error: str | None = None) -> bool:
         """pending -> ``state`` and the job's done/failed counter + 1; False if not pending.
