@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     dns_cache_enabled: bool = True
     dns_cache_max_entries: int = Field(50_000, ge=1)
     dns_dkim_selectors: CommaList = DEFAULT_DKIM_SELECTORS
+    dns_plan: Literal["staged", "full"] = "staged"             # full: every name for every domain
+    dns_max_qps: float = Field(0.0, ge=0, le=1_000_000)        # per resolver; 0 = no fixed limit
+    dns_public_max_qps: float = Field(50.0, gt=0, le=1_000_000)  # per public fallback resolver
 
     rules_dir: Path | None = None
     sales_config: Path | None = None          # YAML with partner name, offers and prices
@@ -53,7 +56,17 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     api_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    metrics_token: SecretStr | None = None    # when set, /metrics needs "Authorization: Bearer <it>"
     jobs_concurrency: int = Field(50, ge=1, le=1000)
+    # Production jobs (docs/operations.md): Celery workers and beat instead of the in-process runner.
+    jobs_backend: Literal["inprocess", "celery"] = "inprocess"
+    broker_url: SecretStr | None = None       # default: HUNTER_REDIS_URL, else redis://127.0.0.1:6379/0
+    celery_chunk_size: int = Field(200, ge=1, le=10_000)          # items per message of a bulk scan
+    celery_visibility_timeout: int = Field(3600, ge=5, le=86_400)  # Redis: seconds before an unacked message returns
+    celery_max_tasks_per_child: int = Field(1000, ge=1)
+    rescan_older_than_days: int = Field(30, ge=1, le=3650)        # beat: rescan leads older than this, daily
+    rescan_time: str = "02:00"                                    # beat: when (HH:MM UTC)
+    d365_push_interval_minutes: int = Field(15, ge=1, le=1440)    # beat: push stale leads this often
 
     enrichment_enabled: bool = False
     # Offline IP enrichment databases (docs/enrichment.md): explicit paths win over the dir search.
@@ -102,6 +115,12 @@ class Settings(BaseSettings):
     d365_concurrency: int = Field(4, ge=1, le=52)         # batches in flight (Dataverse: 52 per user)
     public_url: str | None = None             # Hunter's own address, for the link back from Dynamics
 
+    # The lead screen (docs/web.md): browser sessions and how times are shown.
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)        # a session's absolute lifetime
+    session_idle_minutes: int = Field(120, ge=1, le=24 * 60)    # ends after this long without a request
+    cookie_secure: Literal["auto", "true", "false"] = "auto"    # auto: Secure when the request is HTTPS
+    web_timezone: str = "Europe/Istanbul"                       # times on the pages
+
     def database(self) -> str:
         """The database URL to use (a secret: never log it unmasked; see store.db.safe_url)."""
         if self.database_url is not None:
@@ -114,7 +133,7 @@ class Settings(BaseSettings):
         """Where the Partner Center MSAL token cache lives (0600; encrypted with the secret key)."""
         return self.pc_token_cache or self.data_dir / "partner-center.tokencache"
 
-    @field_validator("pc_sync_time")
+    @field_validator("pc_sync_time", "rescan_time")
     @classmethod
     def _time_of_day(cls, value: str) -> str:
         hours, _, minutes = value.strip().partition(":")
@@ -133,6 +152,11 @@ class Settings(BaseSettings):
         if self.d365_scope:
             return self.d365_scope
         return f"{self.d365_url}/.default" if self.d365_url else None
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("d365_api_version")
     @classmethod

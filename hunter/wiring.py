@@ -41,6 +41,7 @@ def dns_options(settings: Settings) -> DnsOptions:
         domain_time_limit=settings.dns_domain_time_limit,
         cache_max_entries=settings.dns_cache_max_entries,
         max_in_flight=max(512, settings.dns_concurrency * QUERIES_PER_DOMAIN),
+        max_qps=settings.dns_max_qps, public_max_qps=settings.dns_public_max_qps,
     )
 
 
@@ -59,6 +60,7 @@ def build_context(settings: Settings) -> Context:
         scoring_rules=scoring_rules.load(_rules_file(rules_dir, "scoring.yaml") or scoring_rules.DEFAULT_PATH),
         dkim_selectors=settings.dns_dkim_selectors,
         domain_time_limit=settings.dns_domain_time_limit,
+        dns_plan=settings.dns_plan,
         ip_lookup=ip_lookup,
         ip_cache=ip_cache,
     )
@@ -126,7 +128,12 @@ def _rules_file(rules_dir: Path | None, name: str) -> Path | None:
 
 
 def job_runner(settings: Settings, sessions: Callable[[], Session]) -> JobRunner:
-    """The job runner every door uses (CLI, API, demo), with every job kind the settings allow."""
+    """The job runner every door uses (CLI, API, demo), with every job kind the settings allow:
+    Celery workers when ``HUNTER_JOBS_BACKEND=celery``, else the in-process runner."""
+    if settings.jobs_backend == "celery":
+        from .jobs.celery_runner import CeleryRunner
+
+        return CeleryRunner(sessions, settings)
     from .jobs.inprocess import InProcessRunner
     from .jobs.tasks import job_tasks
 

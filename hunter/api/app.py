@@ -16,10 +16,12 @@ from ..store.db import make_engine, session_factory
 from ..errors import HunterError
 from ..integrations.base import LeadSink
 from ..wiring import build_context, job_runner, lead_sink
+from .. import web
 from . import errors
 from .deps import Services
 from .limits import BodyLimit
-from .routes import analyze, debug, dynamics, exports, health, imports, jobs, leads, referrals, scans, tokens
+from .access import Access
+from .routes import analyze, debug, dynamics, exports, health, imports, jobs, leads, metrics, referrals, scans, tokens
 
 log = logging.getLogger("hunter.api")
 PREFIX = "/api/v1"
@@ -35,12 +37,16 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Lead intelligence from public DNS. See docs/api.md.")
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)          # /metrics (HUNTER_METRICS_TOKEN, docs/operations.md)
     app.include_router(debug.router)            # /debug/ip-enrichment/… (admin)
     for module in (leads, analyze, scans, jobs, exports, tokens, referrals, dynamics):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(imports.router, prefix=PREFIX)
+    web.install(app)                            # the lead screen at / (hunter/web, docs/web.md)
+    upload = settings.api_upload_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT,
-                       paths={f"{PREFIX}/imports": settings.api_upload_max_bytes + MULTIPART_OVERHEAD})
+                       paths={f"{PREFIX}/imports": upload, web.UPLOAD_PATH: upload})
+    app.add_middleware(Access)                  # request id, access log, latency by route
     return app
 
 
@@ -84,8 +90,9 @@ def _sink(settings: Settings) -> tuple[LeadSink | None, str | None]:
 
 
 def _schedule(settings: Settings, services: Services) -> DailySchedule | None:
-    """The daily Partner Center sync (a ``pc_sync`` job), when the sync is on."""
-    if not settings.partner_center_sync_enabled:
+    """The daily Partner Center sync (a ``pc_sync`` job), when the sync is on and jobs run
+    in-process (with Celery, ``hunter beat`` schedules it)."""
+    if not settings.partner_center_sync_enabled or settings.jobs_backend != "inprocess":
         return None
     return DailySchedule("partner center sync", parse_time(settings.pc_sync_time),
                          lambda: services.runner.submit("pc_sync", {"trigger": "schedule"}, lead_ids=[]))

@@ -28,9 +28,15 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class ReadyCheck(BaseModel):
+    status: Literal["ok", "failing", "off"]     # off: not used by this configuration
+    detail: str
+
+
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
     revision: str
+    checks: dict[str, ReadyCheck]               # database, cache, broker, enrichment
 
 
 # --- leads --------------------------------------------------------------------------------------

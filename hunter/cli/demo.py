@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ BROKEN_ZONES = ("vanmermer.com.tr",)  # answers SERVFAIL: shows a dns_error verd
 ENRICHMENT_LEADS = ("poyrazyazilim.com.tr", "karayelmakina.com.tr")
 REPO = HERE.parent.parent
 SHARED_MAXMIND = REPO.parent / "shared" / "data" / "maxmind"
+DEMO_USER = "demo"          # the lead screen's login; a new random password every run
 
 
 class Collect:
@@ -96,7 +98,8 @@ def print_infrastructure(results: list[Analysis]) -> None:
 
 def serve_api(settings: Settings, api_port: int) -> None:
     """The full workflow on the embedded default: import the sample leads into SQLite, scan
-    them as a job, issue an admin token, then serve the API (with the sandbox DNS) until Ctrl-C."""
+    them as a job, issue an admin token and the lead screen's ``demo`` user (admin, a new random
+    password printed), then serve the API and the pages (with the sandbox DNS) until Ctrl-C."""
     import uvicorn
 
     from ..api import create_app
@@ -104,6 +107,7 @@ def serve_api(settings: Settings, api_port: int) -> None:
     from ..store import db, migrate
     from ..wiring import job_runner
     from .serve import issue
+    from .users import ensure as ensure_user
 
     url = settings.database()
     migrate.upgrade(url)
@@ -128,6 +132,10 @@ def serve_api(settings: Settings, api_port: int) -> None:
         show_referrals(settings)
         push_to_dynamics(settings)
         token = issue(settings, role="admin", name="demo")
+        password = secrets.token_urlsafe(9)
+        ensure_user(settings, DEMO_USER, role="admin", password=password)
+        render.console.print(f"\nLead screen: open {base}/ and sign in as {DEMO_USER} with the password {password}",
+                             soft_wrap=True, markup=False)
         render.console.print(f"API: {base}/api/v1/docs   admin token: {token}", soft_wrap=True)
         render.console.print(f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/leads?sort=priority'",
                              soft_wrap=True)

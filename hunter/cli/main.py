@@ -18,8 +18,10 @@ from . import leads as leads_cmd
 from . import partner_center as pc_cmd
 from . import loop, output
 from . import scan as scan_cmd
+from . import worker as worker_cmd
 from . import serve as serve_cmd
 from . import stored as stored_cmd
+from . import users as users_cmd
 from .render import print_analysis
 from .startup import build_settings, fail
 
@@ -36,6 +38,8 @@ app.add_typer(stored_cmd.leads_app, name="leads")
 app.add_typer(enrichment_cmd.enrichment_app, name="enrichment")
 app.add_typer(pc_cmd.pc_app, name="partner-center")
 app.add_typer(dynamics_cmd.dynamics_app, name="dynamics")
+app.registered_commands += worker_cmd.worker_app.registered_commands
+app.add_typer(users_cmd.user_app, name="user")
 
 NameserverOpt = Annotated[Optional[list[str]], typer.Option(
     "--nameserver", "-n", help="Resolver ip[:port]; repeatable. Only these (and --fallback-nameserver) are contacted.")]

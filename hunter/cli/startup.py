@@ -18,7 +18,7 @@ from ..errors import HunterError
 from ..jobs.base import JobRunner, JobStatus
 from ..settings import Settings
 from ..store import db
-from . import logs
+from .. import logs
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

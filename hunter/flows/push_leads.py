@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import metrics
 from ..errors import IntegrationError
 from ..integrations.base import LeadRecord, LeadSink, PushResult
 from ..model import Analysis
@@ -79,6 +80,7 @@ def push_leads(sessions: Callable[[], Session], sink: LeadSink, lead_ids: Sequen
         done += len(chunk)
         if progress is not None:
             progress(done, len(ids))
+    metrics.observe_d365_push(summary)
     return summary
 
 
@@ -148,6 +150,7 @@ def _store(dynamics: DynamicsRepository, item: _Prepared, result: PushResult, *,
                       status_code=result.status, request_id=result.request_id, error_code=result.error_code,
                       error=result.error, attempts=result.attempts)
     dynamics.record(attempt, job_id=options.job_id, trigger=options.trigger)
+    metrics.observe_d365_result(result, mapped=item.record is not None)
     if result.outcome == "failed":               # the sink logged its own failures (request id, code)
         summary.failed += 1
         summary.failures.append({"domain": item.domain, "error": result.error, "code": result.error_code,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import changes
+from .. import changes, metrics
 from ..model import Analysis
 from ..pipeline import Context, analyze
 from ..scoring.rules import ScoringRules
@@ -33,7 +33,7 @@ async def scan_lead(ctx: Context, session: Session, lead_id: int, *, rescan: boo
         raise LookupError(f"lead {lead_id} no longer exists")
     domain = lead.domain
     session.rollback()                  # nothing written yet: just return the connection
-    analysis = await analyze(domain, ctx, rescan=rescan)
+    analysis = await metrics.timed_scan(analyze(domain, ctx, rescan=rescan), ctx)
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise LookupError(f"lead {lead_id} was deleted during its scan")

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import metrics
 from ..errors import IntegrationError
 from ..integrations.base import ReferralBatch, ReferralRecord, ReferralSource
 from ..normalise import company_domain
@@ -96,6 +97,7 @@ def sync_referrals(sessions: Callable[[], Session], source: ReferralSource, *, r
         raise
     log.info("partner center sync %s: %d fetched, %d created, %d updated", outcome.mode, outcome.fetched,
              outcome.created, outcome.updated, extra={"event": "pc_sync_done", "run": run_id})
+    metrics.observe_pc_sync("succeeded", fetched=outcome.fetched)
     return outcome
 
 
@@ -119,6 +121,7 @@ def _fail(sessions: Callable[[], Session], run_id: int, *, mode: str, before: st
         assert run is not None
         runs.finish(run, status="failed", reason=reason[:2000], watermark_after=before)
         session.commit()
+    metrics.observe_pc_sync("failed")
     return SyncOutcome(run_id=run_id, mode=mode, status="failed", reason=reason, watermark=before,
                        watermark_before=before)
 

@@ -177,8 +177,24 @@ class JobItem(Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(10), default="pending")
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # Celery: deliveries started
 
     __table_args__ = (Index("ix_job_items_pending", "job_id", "state", "seq"),)
+
+
+class ScheduleRun(Base):
+    """One run of a beat schedule (the daily sync, the rescan, the Dynamics re-push): unique per
+    schedule and time slot, so a slot runs once however often its message is delivered."""
+
+    __tablename__ = "schedule_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    slot: Mapped[str] = mapped_column(String(40))                  # e.g. 2026-12-07 or 2026-12-07T10:15
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("name", "slot"),)
 
 
 class ApiToken(Base):
@@ -321,5 +337,36 @@ class DynamicsPushLog(Base):
     __table_args__ = (Index("ix_dynamics_push_log_lead", "lead_id", "at"),)
 
 
+class User(Base):
+    """A person who signs in to the lead screen: a unique name, an argon2 password hash (never the
+    password), a role as the API tokens have (viewer, sales, admin), and whether it is disabled."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)      # stored case-folded
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))                    # viewer, sales, admin
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSession(Base):
+    """A signed-in browser: stored under the SHA-256 digest of the cookie's value (the value
+    itself is never stored), with its CSRF token and when it ends (absolute and idle)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)    # sha256 hex of the cookie value
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]                                     # absolute end
+
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"), Index("ix_web_sessions_expires", "expires_at"))
+
+
 __all__ = ["ApiToken", "Base", "ChangeEvent", "DynamicsPush", "DynamicsPushLog", "ImportBatch", "ImportRow",
-           "IpEnrichment", "Job", "JobItem", "Lead", "PcReferral", "PcSyncRun", "Scan"]
+           "IpEnrichment", "Job", "JobItem", "Lead", "PcReferral", "PcSyncRun", "Scan", "ScheduleRun", "User", "WebSession"]
