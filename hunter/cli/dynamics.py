@@ -156,9 +156,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="One JSON objec
         with DbSession(url) as session:
             repo = DynamicsRepository(session)
             data = {"enabled": settings.d365_enabled, "url": settings.d365_url, "counts": repo.counts(),
-                    "recent_failures": [{"domain": d, "error": a.last_error, "code": a.last_error_code,
-                                         "request_id": a.last_request_id, "at": a.last_attempt_at}
-                                        for d, a in repo.recent_failures()]}
+                    "recent_failures": repo.recent_failures()}
     if json_out:
         sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
         return

@@ -138,3 +138,23 @@ def _progress(job: Job) -> float:
     if job.total <= 0:
         return 1.0 if job.status == "done" else 0.0
     return min(1.0, (job.done + job.failed) / job.total)
+
+
+def job_status(sessions: Callable[[], Session], job_id: str) -> JobStatus:
+    """A job's status from the database, whichever runner executes it."""
+    with sessions() as session:
+        job = JobRepository(session).get(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return JobStatus.of(job)
+
+
+def cancel_job(sessions: Callable[[], Session], job_id: str) -> bool:
+    """Cancel an active job in the database (False when already final); the runner then stops it."""
+    with sessions() as session:
+        repo = JobRepository(session)
+        if repo.get(job_id) is None:
+            raise JobNotFound(job_id)
+        cancelled = repo.cancel(job_id)
+        session.commit()
+    return cancelled

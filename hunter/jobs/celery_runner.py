@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..settings import Settings
 from ..store.jobs import JobRepository
-from .base import JobNotFound, JobStatus
+from .base import JobStatus, cancel_job, job_status
 from .celery_app import make_app
 from .tasks import TASKS, job_tasks
 
@@ -49,21 +49,11 @@ class CeleryRunner:
         return job_id
 
     def status(self, job_id: str) -> JobStatus:
-        with self._sessions() as session:
-            job = JobRepository(session).get(job_id)
-            if job is None:
-                raise JobNotFound(job_id)
-            return JobStatus.of(job)
+        return job_status(self._sessions, job_id)
 
     def cancel(self, job_id: str) -> bool:
         """The workers see it before their next item; pending items stay pending."""
-        with self._sessions() as session:
-            repo = JobRepository(session)
-            if repo.get(job_id) is None:
-                raise JobNotFound(job_id)
-            cancelled = repo.cancel(job_id)
-            session.commit()
-        return cancelled
+        return cancel_job(self._sessions, job_id)
 
     def resume_pending(self) -> list[str]:
         resumed = []

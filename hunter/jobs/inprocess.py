@@ -29,7 +29,7 @@ from .. import logs
 from ..pipeline import Context
 from ..store.jobs import ItemState, JobRepository, JobState
 from ..store.models import Job, JobItem, Lead
-from .base import JobCancelled, JobInterrupted, JobNotFound, JobScope, JobStatus, describe
+from .base import JobCancelled, JobInterrupted, JobNotFound, JobScope, JobStatus, cancel_job, describe, job_status
 from .tasks import JOB_TASKS, TASKS, ItemTask, JobTask
 
 log = logging.getLogger("hunter.jobs")
@@ -281,19 +281,10 @@ class InProcessRunner:
         return job_id
 
     def status(self, job_id: str) -> JobStatus:
-        with self._sessions() as session:
-            job = JobRepository(session).get(job_id)
-            if job is None:
-                raise JobNotFound(job_id)
-            return JobStatus.of(job)
+        return job_status(self._sessions, job_id)
 
     def cancel(self, job_id: str) -> bool:
-        with self._sessions() as session:
-            repo = JobRepository(session)
-            if repo.get(job_id) is None:
-                raise JobNotFound(job_id)
-            cancelled = repo.cancel(job_id)
-            session.commit()
+        cancelled = cancel_job(self._sessions, job_id)
         if cancelled:
             self._call(self._execution.interrupt, job_id)
         return cancelled

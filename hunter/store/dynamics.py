@@ -110,11 +110,13 @@ class DynamicsRepository:
         leads = self.session.scalar(select(func.count()).select_from(Lead)) or 0
         return {**{state: by_state.get(state, 0) for state in STATES}, "never": leads - sum(by_state.values())}
 
-    def recent_failures(self, limit: int = 10) -> list[tuple[str, DynamicsPush]]:
+    def recent_failures(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest failed pushes: ``{domain, error, code, request_id, at}``."""
         rows = self.session.execute(select(Lead.domain, DynamicsPush).join(Lead, Lead.id == DynamicsPush.lead_id)
                                     .where(DynamicsPush.state == "failed")
                                     .order_by(DynamicsPush.last_attempt_at.desc()).limit(limit)).all()
-        return [(domain, ack) for domain, ack in rows]
+        return [{"domain": domain, "error": ack.last_error, "code": ack.last_error_code,
+                 "request_id": ack.last_request_id, "at": ack.last_attempt_at} for domain, ack in rows]
 
     def lead_ids(self, state: str) -> list[int]:
         return list(self.session.scalars(select(DynamicsPush.lead_id).where(DynamicsPush.state == state)

@@ -6,6 +6,7 @@ sandbox DNS as the only resolver, the lifespan run, and one token per role.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -88,3 +89,13 @@ async def seed(api: Api, domains: tuple[str, ...] = SEEDED) -> dict[str, int]:
         assert response.status_code == 200, response.text
     page = (await api.get("/api/v1/leads", params={"limit": 500})).json()
     return {item["domain"]: item["id"] for item in page["items"]}
+
+
+async def finished(api: Api, job_id: str, *, polls: int = 300) -> dict:
+    """Poll a job through the API until it is final; its JSON."""
+    for _ in range(polls):
+        job = (await api.get(f"/api/v1/jobs/{job_id}")).json()
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")

@@ -4,7 +4,6 @@ against the Dataverse stand-in is tested in tests/integrations/dataverse and tes
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from hunter.flows.push_leads import PushOptions
@@ -13,7 +12,7 @@ from hunter.jobs.tasks import d365_push_task
 from hunter.wiring import build_context
 from tests.fakes.dynamics import FakeLeadSink
 
-from .conftest import Api, seed
+from .conftest import Api, finished, seed
 from .test_auth import assert_problem
 
 
@@ -28,15 +27,6 @@ def with_sink(api: Api, sink: FakeLeadSink | None = None) -> FakeLeadSink:
                              job_tasks={"d365_push": d365_push_task(lambda: sink, options)})
     api.app.state.services = replace(svc, settings=settings, sink=sink, runner=runner)
     return sink
-
-
-async def finished(api: Api, job_id: str) -> dict:
-    for _ in range(300):
-        job = (await api.get(f"/api/v1/jobs/{job_id}")).json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(job)
 
 
 async def test_push_one_lead_now_and_see_it_on_the_lead(any_api: Api) -> None:

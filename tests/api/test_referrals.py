@@ -3,7 +3,6 @@ referral routes, the status, and the sync refused while the flag is off (on both
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from hunter.flows.sync_referrals import sync_referrals
 from hunter.sandbox.partner_center import PartnerCenterSandbox
 from tests.fakes.referrals import FakeReferralSource, referral
 
-from .conftest import Api, api_settings, open_api, seed
+from .conftest import Api, api_settings, finished, open_api, seed
 from .test_auth import assert_problem
 
 SOURCE = FakeReferralSource([
@@ -103,12 +102,3 @@ async def test_an_admin_starts_a_sync_job_against_the_stand_in(world_settings, t
             failed = await finished(api, (await api.post("/api/v1/partner-center/sync", role="admin")).json()["id"])
             assert failed["status"] == "failed" and "503" in failed["error"]
             assert pc.settings_env()["HUNTER_PC_PASSWORD"] not in json.dumps(failed)
-
-
-async def finished(api: Api, job_id: str) -> dict:
-    for _ in range(300):
-        job = (await api.get(f"/api/v1/jobs/{job_id}")).json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")

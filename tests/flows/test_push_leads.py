@@ -4,20 +4,16 @@ not stop the others, the service down, and the acknowledgement and log kept per 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from hunter.flows.push_leads import PushOptions, push_leads
 from hunter.flows.scan_leads import scan_lead
 from hunter.flows.sync_referrals import sync_referrals
 from hunter.sales import load_config
 from hunter.scoring import rules as scoring_rules
-from hunter.store import migrate
-from hunter.store.db import make_engine
 from hunter.store.dynamics import DynamicsRepository
 from hunter.store.leads import LeadFilter, LeadRepository
 from hunter.store.models import DynamicsPushLog, Lead
@@ -28,14 +24,6 @@ from tests.fakes.referrals import FakeReferralSource, referral
 DOMAINS = ("karadenizfindik.com.tr", "torosyapi.com.tr", "gworkspace.test")
 RULES = scoring_rules.load(scoring_rules.DEFAULT_PATH)
 OPTIONS = PushOptions(sales_config=load_config(None), public_url="https://hunter.example.test")
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
 
 
 @pytest.fixture

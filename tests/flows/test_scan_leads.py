@@ -3,16 +3,12 @@ referrals is stored with the verdict that includes the referral signal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from hunter.flows.scan_leads import scan_lead
 from hunter.flows.sync_referrals import sync_referrals
 from hunter.scoring import rules as scoring_rules
-from hunter.store import migrate
-from hunter.store.db import make_engine
 from hunter.store.leads import LeadRepository
 from hunter.store.models import Lead
 from hunter.store.scans import ScanRepository
@@ -21,15 +17,6 @@ from tests.fakes.referrals import FakeReferralSource, referral
 
 RULES = scoring_rules.load(scoring_rules.DEFAULT_PATH)
 DOMAINS = ("poyrazyazilim.com.tr", "egeornek.com.tr", "karadenizfindik.com.tr")
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    """Committed sessions on a migrated database (``scan_lead`` ends its read transaction)."""
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
 
 
 def source() -> FakeReferralSource:

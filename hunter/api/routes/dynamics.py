@@ -60,9 +60,7 @@ def get_status(svc: ServicesDep, session: SessionDep, _: Viewer) -> DynamicsStat
     return DynamicsStatus(
         enabled=svc.settings.d365_enabled, url=svc.settings.d365_url, problem=svc.sink_error,
         counts=repo.counts(),
-        recent_failures=[{"domain": domain, "error": ack.last_error, "code": ack.last_error_code,
-                          "request_id": ack.last_request_id, "at": ack.last_attempt_at}
-                         for domain, ack in repo.recent_failures()])
+        recent_failures=repo.recent_failures())
 
 
 def _sink(svc: Services) -> LeadSink:
