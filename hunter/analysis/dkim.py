@@ -38,6 +38,12 @@ def _state(answer: Answer) -> KeyState:
     return "revoked" if "revoked" in states else "none"
 
 
+def found(answer: Answer) -> bool:
+    """Whether a selector's answer publishes DKIM: a key, or a CNAME delegation without one."""
+    state = _state(answer)
+    return state == "key" or (state == "none" and bool(answer.cnames))
+
+
 def _target(answer: Answer) -> str:
     return answer.cnames[-1].rstrip(".").lower()
 
@@ -52,22 +58,21 @@ def _line(selector: str, answer: Answer) -> str:
 def evaluate(facts: DnsFacts, domain: str,
              selectors: Sequence[str] = DEFAULT_DKIM_SELECTORS) -> Dkim:
     """Which of ``selectors`` publish DKIM for ``domain``, with one evidence line each."""
-    found: list[str] = []
+    present: list[str] = []
     evidence: list[str] = []
     revoked: list[str] = []
     for selector in selectors:
         answer = facts.get(dkim_name(selector, domain), "TXT")
         if answer is None:
             continue
-        state = _state(answer)
-        if state == "key" or (state == "none" and answer.cnames):
-            found.append(selector)
+        if found(answer):
+            present.append(selector)
             evidence.append(_line(selector, answer))
-        elif state == "revoked":
+        elif _state(answer) == "revoked":
             revoked.append(selector)
     if revoked:
         evidence.append(f"Revoked DKIM key (empty p=) at selector(s): {', '.join(revoked)}")
-    return Dkim(present=bool(found), selectors=found, evidence=evidence)
+    return Dkim(present=bool(present), selectors=present, evidence=evidence)
 
 
 def cname_chains(facts: DnsFacts, domain: str) -> list[tuple[str, tuple[str, ...]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hunter.dns.facts import DnsFacts
+from hunter.dns.facts import Answer, DnsFacts
 from hunter.model import MxHost
 
 MxStatus = Literal["ok", "no_mx", "null_mx", "nxdomain", "dns_error"]
@@ -59,3 +59,10 @@ def parse(facts: DnsFacts, domain: str) -> MxResult:
     if hosts:
         return MxResult(hosts=hosts, status="ok", ignored=ignored)
     return MxResult(fallback_a=_has_address(facts, domain), status="no_mx", ignored=ignored)
+
+
+def implicit(answer: Answer) -> bool:
+    """Whether an MX answer leaves the mail to the name's A/AAAA (RFC 5321 §5.1): the name exists
+    and the answer names no MX host and is no null MX.  Only then does ``parse`` read the A/AAAA."""
+    domain = answer.query.name
+    return parse(DnsFacts(domain, {answer.query: answer}), domain).status == "no_mx"

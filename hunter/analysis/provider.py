@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hunter.analysis import dkim, mx
+from hunter.dns import plan
 from hunter.dns.facts import DnsFacts
 from hunter.model import M365, Confidence, Gateway, Google, MxHost, Provider, Spf
 from hunter.rules.catalogue import Catalogue, Entry
@@ -300,3 +301,64 @@ def classify(facts: DnsFacts, *, domain: str, mx_hosts: Sequence[MxHost], spf: S
     provider = _with_mx(matches, clues, own=own, gateway=gateway, m365=m365)
     local = provider.name if provider.kind == "local_hosting" else None
     return ProviderVerdict(provider, local, gateway)
+
+
+# ------------------------------------------------------------------ what the plan needs first
+
+_SENDER_TERMS = ("ip4", "ip6", "exists")     # servers or services that may sign with any selector
+
+
+def _spf_terms(facts: DnsFacts, domain: str) -> list[tuple[str, str]]:
+    """(term name, value) of the domain's own SPF record(s), qualifiers dropped, lower-case."""
+    records = [r for r in facts.records(domain, "TXT") if r.lower().startswith("v=spf1")]
+    terms = []
+    for term in " ".join(records).lower().split():
+        name, _, value = term.lstrip("+-~?").partition(":" if ":" in term else "=")
+        terms.append((name, value.rstrip(".")))
+    return terms
+
+
+def _other_senders(facts: DnsFacts, domain: str, provider: str | None, m365: bool,
+                   catalogue: Catalogue) -> bool:
+    """Whether the SPF authorises a sender beyond ``provider`` (and Microsoft 365 when plausible)."""
+    mine = {provider, "m365" if m365 else None} - {None}
+    for name, value in _spf_terms(facts, domain):
+        if name in _SENDER_TERMS:
+            return True
+        if name in ("include", "redirect") and value:
+            entry = catalogue.match_include(value) or catalogue.match_mx(value)
+            if entry is None or entry.key not in mine:
+                return True
+    return False
+
+
+def _m365_hint(facts: DnsFacts, domain: str, catalogue: Catalogue) -> bool:
+    """Microsoft 365 named by the SPF (an include or redirect) or a verification TXT (``MS=``)."""
+    if any(getattr(catalogue.match_include(t), "key", None) == "m365" for t in spf_targets(facts, domain)):
+        return True
+    entry = catalogue.get("m365")
+    prefixes = tuple(p.lower() for p in entry.txt + entry.weak_txt) if entry is not None else ()
+    return any(r.strip().lower().startswith(prefixes) for r in facts.records(domain, "TXT")) if prefixes else False
+
+
+def outlook(facts: DnsFacts, domain: str, *, catalogue: Catalogue) -> plan.Outlook:
+    """What the MX and the apex TXT say about the mail, for the staged query plan (``dns.plan``).
+
+    Before the TXT answer is in, from the MX alone.  A failed TXT lookup says nothing: ``open``.
+    """
+    hosts = mx.parse(facts, domain).hosts
+    entries = [catalogue.match_mx(host.host) for host in hosts]
+    txt = facts.get(domain, "TXT")
+    m365 = any(getattr(e, "key", None) == "m365" for e in entries) or _m365_hint(facts, domain, catalogue)
+    keys = {e.key for e in entries if e is not None}
+    if not hosts:
+        kind, provider = "none", None
+    elif None in entries or any(e.kind == "gateway" for e in entries if e) or len(keys) != 1 or (txt and txt.failed):
+        kind, provider = "open", None
+    else:
+        first = entries[0]
+        assert first is not None
+        kind = "suite" if first.kind == "cloud_suite" else "hosting"
+        provider = first.key
+    senders = txt is None or _other_senders(facts, domain, provider, m365, catalogue)
+    return plan.Outlook(kind=kind, provider=provider, m365=m365, other_senders=senders)  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["COUNTERS", "LATENCY_BUCKETS", "DnsMetrics", "log_error"]
 
@@ -27,6 +29,7 @@ COUNTERS = (
     "retries",        # attempts after the first, per resolver set
     "fallbacks",      # queries that had to go to the fallback resolvers
     "tcp_retries",    # UDP replies with TC=1 asked again over TCP
+    "throttled",      # queries asked again later because a throttling resolver refused them or timed out
 )
 
 # Upper bounds in seconds; the last bucket is +Inf.
@@ -43,6 +46,7 @@ class DnsMetrics:
         self.latency_sum = 0.0
         self.latency_count = 0
         self.latency_buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.pacers: Mapping[object, Any] = {}     # the resolver's ``pacing.Pacer`` by nameserver
 
     def count(self, counter: str, rdtype: str, n: int = 1) -> None:
         if counter not in COUNTERS:
@@ -71,6 +75,7 @@ class DnsMetrics:
         snap["answers"] = {rdtype: dict(statuses) for rdtype, statuses in self.answers.items()}
         snap["sent_by_resolver"] = dict(self.by_resolver)
         snap["latency"] = self._latency()
+        snap["pacing"] = {str(server): pacer.snapshot() for server, pacer in self.pacers.items()}
         return snap
 
     def _latency(self) -> dict[str, object]:

@@ -152,6 +152,8 @@ class DnsOptions:
     cache_max_entries: int = 200_000
     udp_payload: int = 1232               # EDNS0 buffer size (DNS flag day 2020)
     max_in_flight: int = 512              # concurrent resolutions per Resolver
+    max_qps: float = 0.0                  # queries per second to one resolver; 0 = no fixed limit
+    public_max_qps: float = 50.0          # … and to each public fallback resolver, when those are used
 
     def __post_init__(self) -> None:
         if self.explicit and not self.nameservers:
@@ -167,6 +169,8 @@ class DnsOptions:
             raise ValueError("DNS cache TTL floor must be between 0 and the ceiling")
         if not 512 <= self.udp_payload <= 65_535:
             raise ValueError("DNS udp_payload must be 512-65535")
+        if self.max_qps < 0 or self.public_max_qps < 0:
+            raise ValueError("DNS options max_qps and public_max_qps must not be negative")
 
     @classmethod
     def from_addresses(cls, nameservers: Iterable[str], fallbacks: Iterable[str] = (),
@@ -179,6 +183,16 @@ class DnsOptions:
     @property
     def is_explicit(self) -> bool:
         return self.explicit or bool(self.nameservers)
+
+    def ceiling(self, nameserver: Nameserver) -> float | None:
+        """The fixed rate limit of ``nameserver`` (None: none, the pacing only adapts):
+        ``max_qps``, and for a public fallback resolver used by default at most ``public_max_qps``
+        — a public resolver serves everyone and limits each client (Google's: 1 500 qps)."""
+        limits = [self.max_qps] if self.max_qps else []
+        public = not self.is_explicit and not self.fallback_nameservers and nameserver in PUBLIC_FALLBACKS
+        if public and self.public_max_qps:
+            limits.append(self.public_max_qps)
+        return min(limits) if limits else None
 
     def resolver_sets(self, *, system: Callable[[], tuple[Nameserver, ...]] = system_nameservers,
                       ) -> ResolverSets:

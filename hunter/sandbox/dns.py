@@ -14,7 +14,8 @@ and question name.  Faults (``dns_faults.FaultPlan``) and ``latency`` are decide
 delays use ``loop.call_later`` so a slow answer never holds up another.  Zones are read
 once at construction: build a new server to serve changed zones.
 
-Run ``python -m hunter.sandbox.dns --zones DIR [--port 5353] [--latency 0.02] [--cache-size N]``.
+Run ``python -m hunter.sandbox.dns --zones DIR [--port 5353] [--latency 0.02] [--cache-size N]
+[--max-qps N [--burst N] [--over-limit refused|drop]]``.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ import dns.rdatatype
 import dns.zone
 
 from hunter.sandbox import dns_render
-from hunter.sandbox.dns_faults import Fault, FaultPlan, Transport
+from hunter.sandbox.dns_faults import Fault, FaultPlan, RateLimit, Transport
 from hunter.sandbox.dns_zones import Authority, load_zone_dir, load_zone_file
 
 __all__ = [
-    "Fault", "FaultPlan", "SandboxDns", "load_zone_dir", "load_zone_file", "running", "serve_forever",
+    "Fault", "FaultPlan", "RateLimit", "SandboxDns", "load_zone_dir", "load_zone_file", "running",
+    "serve_forever",
 ]
 
 _UDP_PLAIN = 512          # UDP reply limit without EDNS (RFC 1035)
@@ -393,13 +395,18 @@ def serve_forever(zone_dir: str | Path, *, host: str = "127.0.0.1", port: int = 
                   latency: float = 0.0, broken_zones: Iterable[str] = (),
                   faults: FaultPlan | None = None, response_cache_size: int = _CACHE_SIZE,
                   announce: Callable[[str], object] = print) -> None:
-    """Serve every zone file in ``zone_dir`` until Ctrl-C; ``faults=None`` means the fixture ones."""
+    """Serve every zone file in ``zone_dir`` until Ctrl-C; ``faults=None`` means the fixture ones.
+    With a rate limit in ``faults``, one line at the end says how many queries it let through."""
     sandbox = SandboxDns(load_zone_dir(zone_dir), host=host, port=port, latency=latency,
                          broken_zones=tuple(broken_zones), response_cache_size=response_cache_size,
                          faults=faults if faults is not None else FaultPlan.fixture_defaults(),
                          record_stats=False)   # runs for hours: per-name counters would only grow
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(sandbox, announce))
+    limit = sandbox.faults.rate_limit
+    if limit is not None:
+        announce(f"rate limit {limit.qps:g} qps: answered {sum(limit.answered.values())}, "
+                 f"limited {limit.limited}, busiest second {limit.busiest_second()}")
 
 
 async def _serve(sandbox: SandboxDns, announce: Callable[[str], object]) -> None:
@@ -419,9 +426,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-faults", action="store_true", help="ignore the faults.test fixture faults")
     parser.add_argument("--cache-size", type=int, default=_CACHE_SIZE, metavar="N",
                         help=f"rendered replies kept, least recently used dropped first (default {_CACHE_SIZE})")
+    parser.add_argument("--max-qps", type=float, default=0, metavar="N",
+                        help="answer at most N queries a second (token bucket), as a public resolver limits a client")
+    parser.add_argument("--burst", type=float, default=None, metavar="N",
+                        help="tokens the bucket holds (default a tenth of a second's worth)")
+    parser.add_argument("--over-limit", choices=("refused", "drop"), default="refused",
+                        help="what a query above the limit gets (default REFUSED)")
     args = parser.parse_args(argv)
+    faults = FaultPlan() if args.no_faults else FaultPlan.fixture_defaults()
+    if args.max_qps:
+        faults.rate_limit = RateLimit(args.max_qps, burst=args.burst, action=args.over_limit)
     serve_forever(args.zones, host=args.host, port=args.port, latency=args.latency,
-                  broken_zones=args.broken, faults=FaultPlan() if args.no_faults else None,
+                  broken_zones=args.broken, faults=faults,
                   response_cache_size=args.cache_size,
                   announce=lambda line: print(line, flush=True))
 

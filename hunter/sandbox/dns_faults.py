@@ -15,13 +15,20 @@ answers TC=1 with an empty answer over UDP (full over TCP), ``delay`` answers af
 Flaky network (UDP only, as lost datagrams are a UDP thing): ``drop_every=N`` drops every
 Nth UDP query, ``drop_rate=p`` drops each with probability p from a ``seed``-ed generator.
 Everything is deterministic for a given sequence of queries.
+
+A rate-limited resolver (``rate_limit=RateLimit(qps, burst=…, action="refused"|"drop")``), as
+public resolvers limit a client: a token bucket over every query (UDP and TCP); above it a query
+is answered REFUSED or never answered.  ``RateLimit.answered`` counts the queries it let through
+per second of the clock (for checking that a client stayed under the limit).
 """
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -52,6 +59,40 @@ class Fault:
 _FLAKY_DROP = Fault("drop")
 
 
+class RateLimit:
+    """A token bucket of ``qps`` tokens a second holding at most ``burst`` (default a tenth of a
+    second's worth, at least 1); a query without a token gets ``Fault(action)``."""
+
+    def __init__(self, qps: float, *, burst: float | None = None, action: Literal["refused", "drop"] = "refused",
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if qps <= 0:
+            raise ValueError(f"rate limit must be positive, got {qps}")
+        if action not in ("refused", "drop"):
+            raise ValueError(f"rate limit action must be 'refused' or 'drop', got {action!r}")
+        self.qps, self.action, self.clock = qps, action, clock
+        self.burst = max(1.0, qps / 10 if burst is None else burst)
+        self.fault = Fault(action)
+        self.limited = 0
+        self.answered: Counter[int] = Counter()     # whole seconds of ``clock`` -> queries let through
+        self._tokens, self._at = self.burst, clock()
+
+    def take(self) -> bool:
+        """Whether the query now arriving may be answered (spends a token if so)."""
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.qps)
+        self._at = now
+        if self._tokens < 1:
+            self.limited += 1
+            return False
+        self._tokens -= 1
+        self.answered[math.floor(now)] += 1
+        return True
+
+    def busiest_second(self) -> int:
+        """The most queries let through within one whole second of the clock."""
+        return max(self.answered.values(), default=0)
+
+
 def normalise_key(key: FaultKey) -> FaultKey:
     """Lower-case the name, drop the trailing dot, upper-case the type."""
     if isinstance(key, tuple):
@@ -79,6 +120,7 @@ class FaultPlan:
         drop_every: int = 0,
         drop_rate: float = 0.0,
         seed: int = 0,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self._rules: dict[FaultKey, Fault] = {}
         self._has_suffix = False
@@ -88,6 +130,7 @@ class FaultPlan:
         self.seed = seed
         self._random = random.Random(seed)
         self._udp_seen = 0
+        self.rate_limit = rate_limit
         for key, fault in (rules or {}).items():
             self.set(key, fault)
 
@@ -117,7 +160,8 @@ class FaultPlan:
         self._has_suffix = any(_is_suffix(k) for k in self._rules)
 
     def clear(self) -> None:
-        """Back to a healthy network: no rules, no flaky drops, counters reset."""
+        """Back to a healthy network: no rules, no flaky drops, no rate limit, counters reset."""
+        self.rate_limit = None
         self._rules.clear()
         self.hits.clear()
         self._has_suffix = False
@@ -134,6 +178,8 @@ class FaultPlan:
 
     def match(self, name: str, rdtype: str, transport: Transport) -> Fault | None:
         """The fault to apply to this query, counting it against ``times``; ``None`` if healthy."""
+        if self.rate_limit is not None and not self.rate_limit.take():
+            return self.rate_limit.fault
         if transport == "udp" and self._flaky_drop():
             return _FLAKY_DROP
         if not self._rules:

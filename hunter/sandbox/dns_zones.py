@@ -6,6 +6,12 @@ with the zone SOA (TTL = min(SOA TTL, MINIMUM)), CNAME chains followed through s
 RFC 4592 wildcards, longest-suffix zone match, REFUSED outside every zone and SERVFAIL for a
 "broken" zone.  Pure: no sockets, no messages (``hunter.sandbox.dns_render`` builds those).
 
+A zone whose origin starts with the label ``*`` (``$ORIGIN *.m365.bench.test.``) is a *template*:
+it is the zone of every ``<label>.m365.bench.test`` that no served zone covers more closely, with
+its names (owners and the names inside CNAME, MX, SRV, NS, PTR and SOA data) rewritten to that
+domain.  Benchmarks use it to serve a million synthetic domains, each with its own subdomains
+(``selector1._domainkey``, ``autodiscover`` …), from one small zone file per kind of domain.
+
 The index is plain Python, built once so that answering needs no ``dns.name`` objects: names
 are keyed by their lower-cased uncompressed wire form (``b"\\x03www\\x04test\\x00"``), which
 compares labels byte for byte and ASCII case-insensitively as DNS does, whatever bytes (dots,
@@ -34,6 +40,7 @@ _IN = dns.rdataclass.IN
 _CNAME = dns.rdatatype.CNAME
 _ROOT = b"\x00"
 _WILD = b"\x01*"
+_NAMED_DATA = frozenset(dns.rdatatype.RdataType.make(t) for t in ("CNAME", "DNAME", "MX", "NS", "PTR", "SOA", "SRV"))
 
 
 # --- zone files ------------------------------------------------------------------------
@@ -145,6 +152,8 @@ class Authority:
         for text in broken:
             origin = wire_key(dns.name.from_text(text))
             self._zones[origin] = _ZoneData(origin, broken=True)
+        # template suffix ("m365.bench.test") -> the template zone's origin ("*.m365.bench.test")
+        self._templates = {origin[len(_WILD):]: origin for origin in self._zones if origin.startswith(_WILD)}
 
     def find(self, key: bytes) -> _ZoneData | None:
         """The zone with the longest origin that the name ``key`` falls under."""
@@ -157,6 +166,28 @@ class Authority:
 
     def resolve(self, qname: bytes, rdtype: int) -> Result:
         """The answer for ``qname`` (lower-case wire form); answer owners are ``qname`` or a CNAME target."""
+        if self._templates:
+            templated = self._templated(qname)
+            if templated is not None:
+                mapped, template, domain = templated
+                return _rewritten(self._resolve(mapped, rdtype), template, domain)
+        return self._resolve(qname, rdtype)
+
+    def _templated(self, qname: bytes) -> tuple[bytes, bytes, bytes] | None:
+        """(the name inside the template zone, the template origin, the domain) when ``qname`` is
+        at or under ``<label>.<template suffix>`` and no served zone is as close."""
+        domain, key = b"", qname
+        while key != _ROOT:
+            template = self._templates.get(key)
+            if template is not None and domain:
+                closest = self.find(qname)
+                if closest is not None and len(closest.origin) >= len(domain):
+                    return None
+                return qname[: len(qname) - len(domain)] + template, template, domain
+            domain, key = key, _parent(key)
+        return None
+
+    def _resolve(self, qname: bytes, rdtype: int) -> Result:
         zone = self.find(qname)
         if zone is None:
             return Result(dns.rcode.REFUSED)
@@ -182,6 +213,24 @@ class Authority:
             zone = self.find(key)
             if zone is None or zone.broken or key in seen or len(seen) >= _MAX_CHAIN:
                 return result  # the chain leaves served data: answer with the chain alone
+
+
+def _renamed(name: bytes, template: bytes, domain: bytes) -> bytes:
+    return name[: len(name) - len(template)] + domain if name.lower().endswith(template) else name
+
+
+def _rewritten(result: Result, template: bytes, domain: bytes) -> Result:
+    """``result`` with the template's origin replaced by ``domain`` in owners and in name data."""
+    def records(section: list[Record]) -> list[Record]:
+        out = []
+        for owner, rrset in section:
+            rdatas = rrset.rdatas
+            if rrset.rdtype in _NAMED_DATA:   # absolute uncompressed names end in the origin's bytes
+                rdatas = tuple(rdata.replace(template, domain) for rdata in rdatas)
+            out.append((_renamed(owner, template, domain), rrset._replace(rdatas=rdatas)))
+        return out
+
+    return Result(result.rcode, records(result.answer), records(result.authority))
 
 
 def _negative(result: Result, zone: _ZoneData) -> Result:
