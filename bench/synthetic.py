@@ -126,9 +126,9 @@ def start_server(zones: Path, port: int, latency: float, *, max_qps: float = 0,
 
 
 def stop_server(proc: subprocess.Popen[str]) -> str:
-    """Stop the server with Ctrl-C (so that it prints its rate-limit line), else terminate it;
-    returns what it printed."""
-    proc.send_signal(signal.SIGINT)
+    """Stop the server (SIGTERM: it then prints its rate-limit line), else kill it; returns what
+    it printed."""
+    proc.send_signal(signal.SIGTERM)
     try:
         out, _ = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:

@@ -26,6 +26,7 @@ import contextlib
 import errno
 import functools
 import ipaddress
+import signal
 import socket
 import struct
 import threading
@@ -410,9 +411,16 @@ def serve_forever(zone_dir: str | Path, *, host: str = "127.0.0.1", port: int = 
 
 
 async def _serve(sandbox: SandboxDns, announce: Callable[[str], object]) -> None:
+    """Serve until SIGTERM or SIGINT (a process started in the background inherits an ignored
+    SIGINT: the benchmarks stop their server with SIGTERM, and it still says what it served)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):   # Windows, not main thread
+            loop.add_signal_handler(signum, stop.set)
     async with sandbox:
         announce(f"sandbox DNS listening on {sandbox.address} (udp+tcp)")
-        await asyncio.Event().wait()
+        await stop.wait()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -211,3 +211,14 @@ async def test_without_a_cache_one_domain_still_asks_each_name_once(world, world
         mine = {key: n - before.get(key, 0) for key, n in world.stats.items()
                 if key[0].endswith(domain) and n - before.get(key, 0)}
         assert mine and set(mine.values()) == {1}, mine
+
+
+async def test_what_the_staged_plan_gives_up_knowingly() -> None:
+    """docs/dns.md, "What it gives up": Teams alone on a domain plainly at a hosting firm is not
+    asked about (the issue's rule); the full plan sees it and calls the lead hybrid."""
+    teams = {**NATRO, (f"lyncdiscover.{D}", "CNAME"): ["webdir.online.lync.com."]}
+    staged, _ = await asked(teams)
+    full, _ = await asked(teams, "full")
+    assert (staged.m365.detected, staged.segment) == (False, "greenfield")
+    assert (full.m365.detected, full.segment) == (True, "microsoft")
+    assert (staged.provider.key, staged.provider.confidence) == (full.provider.key, full.provider.confidence)
