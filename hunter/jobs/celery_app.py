@@ -25,7 +25,7 @@ import os
 import time
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery
 
 from .. import metrics
 from .. import logs
@@ -157,12 +157,6 @@ class _Worker:
                                  job_tasks=job_tasks(self.settings), submit=runner.submit)
         return {"loop": asyncio.new_event_loop(), "sessions": sessions, "execution": execution,
                 "runner": runner, "engine": engine}
-
-
-@signals.worker_process_init.connect
-def _child_started(**_: Any) -> None:
-    """A forked worker child must not share the parent's database connections."""
-    log.debug("worker process %s started", os.getpid())
 
 
 __all__ = ["MAX_ATTEMPTS", "QUEUES", "broker_url", "make_app"]
