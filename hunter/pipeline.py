@@ -146,6 +146,9 @@ class _Judge:
     def outlook(self, answers: Mapping[Query, Answer], domain: str) -> plan.Outlook:
         return provider.outlook(DnsFacts(domain, answers), domain, catalogue=self.catalogue)
 
+    def microsoft(self, answers: Mapping[Query, Answer], domain: str) -> bool:
+        return m365.discovery_seen(DnsFacts(domain, answers), domain, catalogue=self.catalogue)
+
     def implicit_mx(self, answer: Answer) -> bool:
         return mx.implicit(answer)
 

@@ -87,6 +87,16 @@ def device_signals(facts: DnsFacts, domain: str) -> list[str]:
     return _cname_signals(facts, domain, DEVICE_CNAMES)
 
 
+def discovery_seen(facts: DnsFacts, domain: str, *, catalogue: Catalogue) -> bool:
+    """Whether any Microsoft discovery name answered so far points at Microsoft 365: an
+    autodiscover CNAME into Exchange Online, a Teams/Skype, device or sign-in record.  The
+    staged query plan asks the rest of those names only then (``dns.plan``, the sentinels)."""
+    autodiscover = provider.cname_targets(facts, f"autodiscover.{domain}")
+    return (any(_is_m365(catalogue.match_autodiscover(t)) for t in autodiscover)
+            or bool(teams_signals(facts, domain) or device_signals(facts, domain)
+                    or _cname_signals(facts, domain, OTHER_CNAMES)))
+
+
 def _mail_signals(facts: DnsFacts, domain: str, catalogue: Catalogue) -> list[str]:
     hosts = [h.host for h in mx.parse(facts, domain).hosts]
     signals = [f"MX {h} (Exchange Online)" for h in hosts if _is_m365(catalogue.match_mx(h))]

@@ -5,7 +5,8 @@ the first answers make worth asking (docs/dns.md, "The query plan"): after the M
 (SPF, verification records), ``_domainkey`` (does any DKIM selector exist at all?) and the
 mail-security names; then, from what the MX and the SPF say (an ``Outlook``, worked out by
 ``analysis.provider.outlook`` with the catalogue), the DKIM selectors of the provider first and
-the Microsoft discovery names only where Microsoft 365 or hybrid Exchange is plausible.  The
+the Microsoft discovery names where Microsoft 365 or hybrid Exchange is plausible (elsewhere one
+name of each set Microsoft publishes, the rest once one of them points at Microsoft).  The
 SPF include walk and the DMARC organisational fallback are dependent lookups driven separately
 (see ``dns.facts`` for the walker protocol).
 """
@@ -29,6 +30,11 @@ M365_CNAMES: tuple[str, ...] = (
     "autodiscover", "lyncdiscover", "sip", "enterpriseregistration", "enterpriseenrollment", "msoid",
 )
 M365_SRV: tuple[str, ...] = ("_sip._tls", "_sipfederationtls._tcp")
+# One name of each record set Microsoft 365 publishes (Exchange: autodiscover; Teams/Skype:
+# lyncdiscover beside sip and the two SRV; Intune/Entra: enterpriseregistration beside
+# enterpriseenrollment), asked where Microsoft 365 is not plausible from the mail records: a
+# Teams or Intune footprint on a domain whose mail is elsewhere still shows (see ``Staged``).
+M365_SENTINELS: tuple[str, ...] = ("autodiscover", "lyncdiscover", "enterpriseregistration")
 MAIL_SRV: tuple[str, ...] = ("_autodiscover._tcp",)   # evidence only: no analysis reads it
 MAIL_SECURITY: tuple[str, ...] = ("_mta-sts", "_smtp._tls", "default._bimi")   # TXT, RFC 8461/8460, BIMI
 
@@ -126,6 +132,9 @@ class Judge(Protocol):
     def outlook(self, answers: Mapping[Query, Answer], domain: str) -> Outlook:
         """The ``Outlook`` from the MX and, once answered, the apex TXT (until then the MX alone)."""
 
+    def microsoft(self, answers: Mapping[Query, Answer], domain: str) -> bool:
+        """Whether a Microsoft discovery name answered so far points at Microsoft 365."""
+
     def implicit_mx(self, answer: Answer) -> bool:
         """Whether an MX answer leaves mail to the A/AAAA records (no MX host, not a null MX)."""
 
@@ -147,8 +156,11 @@ class Staged:
         self.outlook: Outlook | None = None     # from the MX and the apex TXT, once both are in
         self.mx, self.txt = Query(domain, "MX"), Query(domain, "TXT")
         self.probe = Query(f"_domainkey.{domain}", "TXT")
+        self.sentinels = [Query(f"{label}.{domain}", "CNAME") for label in M365_SENTINELS]
         self._asked: set[Query] = set()
         self._started = self._settled = False
+        self._sentinels_judged = 0      # how many sentinel answers the judge has seen
+        self._every_name = False        # every Microsoft discovery name is asked
 
     def next(self, answers: Mapping[Query, Answer]) -> list[Query]:
         """The queries not asked yet that the answers so far make worth asking."""
@@ -165,6 +177,7 @@ class Staged:
             wanted += self._microsoft(self.outlook) + self._own_selectors(self.outlook)
         if self.outlook is not None and not self._settled:
             wanted += self._dkim(answers, self.outlook)
+        wanted += self._after_sentinels(answers)
         fresh = [q for q in dict.fromkeys(wanted) if q not in self._asked]
         self._asked.update(fresh)
         return fresh
@@ -178,10 +191,25 @@ class Staged:
         return first
 
     def _microsoft(self, outlook: Outlook) -> list[Query]:
-        """The discovery names where Microsoft 365 or hybrid Exchange is plausible or the answers
-        do not say who holds the mailboxes."""
+        """Every discovery name where Microsoft 365 or hybrid Exchange is plausible or the answers
+        do not say who holds the mailboxes; elsewhere the sentinels only (``M365_SENTINELS``)."""
         if not (outlook.m365 or outlook.kind == "open"):
+            return self.sentinels
+        return self._every_microsoft_name()
+
+    def _after_sentinels(self, answers: Mapping[Query, Answer]) -> list[Query]:
+        """Every discovery name once a sentinel points at Microsoft 365 (judged again only when
+        a further sentinel answer holds a record)."""
+        if self._every_name:
             return []
+        found = [a for q in self.sentinels if (a := answers.get(q)) is not None and (a.records or a.cnames)]
+        if len(found) <= self._sentinels_judged:
+            return []
+        self._sentinels_judged = len(found)
+        return self._every_microsoft_name() if self.judge.microsoft(answers, self.domain) else []
+
+    def _every_microsoft_name(self) -> list[Query]:
+        self._every_name = True
         domain = self.domain
         return ([Query(f"{label}.{domain}", "CNAME") for label in M365_CNAMES]
                 + [Query(f"{label}.{domain}", "SRV") for label in M365_SRV])

@@ -24,6 +24,7 @@ BASE = {(D, "MX"), (D, "TXT"), (f"_dmarc.{D}", "TXT"), (f"_domainkey.{D}", "TXT"
         (f"_mta-sts.{D}", "TXT"), (f"_smtp._tls.{D}", "TXT"), (f"default._bimi.{D}", "TXT")}
 MICROSOFT = {(f"{label}.{D}", "CNAME") for label in plan.M365_CNAMES} | {
     (f"{label}.{D}", "SRV") for label in plan.M365_SRV}
+SENTINELS = {(f"{label}.{D}", "CNAME") for label in plan.M365_SENTINELS}
 ADDRESSES = {(D, "A"), (D, "AAAA")}
 
 
@@ -53,19 +54,20 @@ CASES = {
     "m365": (M365, BASE | MICROSOFT | selectors("selector1", "selector2")),
     "m365 with DKIM": ({**M365, **DKIM_EXISTS, **m365_dkim(1), **m365_dkim(2)},
                        BASE | MICROSOFT | selectors("selector1", "selector2")),
-    "google": ({**GOOGLE, **DKIM_EXISTS, (f"google._domainkey.{D}", "TXT"): [KEY]}, BASE | selectors("google")),
-    "google without DKIM": (GOOGLE, BASE | selectors("google")),
+    "google": ({**GOOGLE, **DKIM_EXISTS, (f"google._domainkey.{D}", "TXT"): [KEY]}, BASE | SENTINELS | selectors("google")),
+    "google without DKIM": (GOOGLE, BASE | SENTINELS | selectors("google")),
     "yandex": ({(D, "MX"): ["10 mx.yandex.net."], (D, "TXT"): ["v=spf1 redirect=_spf.yandex.net"],
-                **DKIM_EXISTS, (f"mail._domainkey.{D}", "TXT"): [KEY]}, BASE | selectors("mail")),
+                **DKIM_EXISTS, (f"mail._domainkey.{D}", "TXT"): [KEY]}, BASE | SENTINELS | selectors("mail")),
     "zoho": ({(D, "MX"): ["10 mx.zoho.eu."], (D, "TXT"): ["v=spf1 include:zoho.eu ~all"],
-              **DKIM_EXISTS, (f"zmail._domainkey.{D}", "TXT"): [KEY]}, BASE | selectors("zoho", "zmail")),
-    "local hosting": ({**NATRO, **DKIM_EXISTS, (f"default._domainkey.{D}", "TXT"): [KEY]}, BASE | selectors("default")),
-    "local hosting without DKIM": (NATRO, BASE | selectors("default")),
+              **DKIM_EXISTS, (f"zmail._domainkey.{D}", "TXT"): [KEY]}, BASE | SENTINELS | selectors("zoho", "zmail")),
+    "local hosting": ({**NATRO, **DKIM_EXISTS, (f"default._domainkey.{D}", "TXT"): [KEY]},
+                      BASE | SENTINELS | selectors("default")),
+    "local hosting without DKIM": (NATRO, BASE | SENTINELS | selectors("default")),
     "self-hosted": (OWN, BASE | MICROSOFT),
     "self-hosted with DKIM": ({**OWN, **DKIM_EXISTS, (f"dkim._domainkey.{D}", "TXT"): [KEY]},
                               BASE | MICROSOFT | EVERY_SELECTOR),
-    "no mail": ({(D, "A"): ["198.51.100.1"]}, BASE | ADDRESSES),
-    "null MX": ({(D, "MX"): ["0 ."], (D, "TXT"): ["v=spf1 -all"]}, BASE),
+    "no mail": ({(D, "A"): ["198.51.100.1"]}, BASE | SENTINELS | ADDRESSES),
+    "null MX": ({(D, "MX"): ["0 ."], (D, "TXT"): ["v=spf1 -all"]}, BASE | SENTINELS),
     "does not exist": ({}, {(D, "MX")}),
     "unknown": ({(D, "MX"): ["10 mx.relay.example."], (D, "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all"]},
                 BASE | MICROSOFT),
@@ -77,10 +79,10 @@ CASES = {
     "google with m365 beside": ({**GOOGLE, (D, "TXT"): ["v=spf1 include:_spf.google.com ~all", "MS=ms1"]},
                                 BASE | MICROSOFT | selectors("selector1", "selector2", "google")),
     "google, DKIM at another selector": ({**GOOGLE, **DKIM_EXISTS, (f"k1._domainkey.{D}", "TXT"): [KEY]},
-                                         BASE | EVERY_SELECTOR),
+                                         BASE | SENTINELS | EVERY_SELECTOR),
     "google with another sender": ({**GOOGLE, (D, "TXT"): ["v=spf1 include:_spf.google.com include:sendgrid.net ~all"],
                                     **DKIM_EXISTS, (f"google._domainkey.{D}", "TXT"): [KEY]},
-                                   BASE | EVERY_SELECTOR),
+                                   BASE | SENTINELS | EVERY_SELECTOR),
     "apex TXT failed": ({**GOOGLE, (D, "TXT"): "error"}, BASE | MICROSOFT | selectors("google")),
 }
 
@@ -213,12 +215,50 @@ async def test_without_a_cache_one_domain_still_asks_each_name_once(world, world
         assert mine and set(mine.values()) == {1}, mine
 
 
+TEAMS = {(f"lyncdiscover.{D}", "CNAME"): ["webdir.online.lync.com."], (f"sip.{D}", "CNAME"): ["sipdir.online.lync.com."],
+         (f"_sip._tls.{D}", "SRV"): ["100 1 443 sipdir.online.lync.com."],
+         (f"_sipfederationtls._tcp.{D}", "SRV"): ["100 1 5061 sipfed.online.lync.com."]}
+INTUNE = {(f"enterpriseregistration.{D}", "CNAME"): ["enterpriseregistration.windows.net."],
+          (f"enterpriseenrollment.{D}", "CNAME"): ["enterpriseenrollment-s.manage.microsoft.com."]}
+EXCHANGE_AUTODISCOVER = {(f"autodiscover.{D}", "CNAME"): ["autodiscover.outlook.com."]}
+CPANEL_AUTODISCOVER = {(f"autodiscover.{D}", "CNAME"): [f"mail.{D}."]}
+
+# mail elsewhere, a Microsoft footprint beside it: (the domain's DNS, every discovery name asked?)
+FOOTPRINTS = {
+    "Teams on a hosting firm's domain": ({**NATRO, **TEAMS}, True),
+    "Intune on a Google domain": ({**GOOGLE, **INTUNE}, True),
+    "Teams and Intune without MX": ({(D, "A"): ["198.51.100.1"], **TEAMS, **INTUNE}, True),
+    "Exchange autodiscover on a Yandex domain": ({(D, "MX"): ["10 mx.yandex.net."], **EXCHANGE_AUTODISCOVER}, True),
+    "a control panel's autodiscover": ({**NATRO, **CPANEL_AUTODISCOVER}, False),
+}
+
+
+@pytest.mark.parametrize("case", FOOTPRINTS)
+async def test_a_microsoft_footprint_beside_other_mail_is_seen_as_the_full_plan_sees_it(case: str) -> None:
+    """The sentinels (one name of each set Microsoft publishes) find it; then every discovery
+    name is asked, so the M365 signals, the tenant size and the segment are the full plan's."""
+    table, everything = FOOTPRINTS[case]
+    staged, resolver = await asked(table)
+    full, _ = await asked(table, "full")
+    assert same(staged, full)
+    assert staged.m365.detected is everything
+    assert (MICROSOFT <= resolver.asked(under=D)) is everything
+    assert SENTINELS <= resolver.asked(under=D)
+
+
+async def test_a_footprint_costs_one_round_trip_after_the_sentinels() -> None:
+    _, staged = await asked({**NATRO, **TEAMS}, delay=0.02)
+    _, full = await asked({**NATRO, **TEAMS}, "full", delay=0.02)
+    assert staged.rounds() <= full.rounds() + 1
+
+
 async def test_what_the_staged_plan_gives_up_knowingly() -> None:
-    """docs/dns.md, "What it gives up": Teams alone on a domain plainly at a hosting firm is not
-    asked about (the issue's rule); the full plan sees it and calls the lead hybrid."""
-    teams = {**NATRO, (f"lyncdiscover.{D}", "CNAME"): ["webdir.online.lync.com."]}
-    staged, _ = await asked(teams)
-    full, _ = await asked(teams, "full")
+    """docs/dns.md, "What it gives up": on a domain plainly at a hosting firm, a part of a
+    Microsoft record set without its sentinel (a SIP SRV without lyncdiscover) is not asked
+    about; the full plan sees it and calls the lead hybrid."""
+    partial = {**NATRO, (f"_sipfederationtls._tcp.{D}", "SRV"): ["100 1 5061 sipfed.online.lync.com."]}
+    staged, _ = await asked(partial)
+    full, _ = await asked(partial, "full")
     assert (staged.m365.detected, staged.segment) == (False, "greenfield")
     assert (full.m365.detected, full.segment) == (True, "microsoft")
     assert (staged.provider.key, staged.provider.confidence) == (full.provider.key, full.provider.confidence)
