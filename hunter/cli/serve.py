@@ -38,7 +38,8 @@ def serve(
     loop.tune_gc()                      # the job runner scans in bulk in this process too
     uvicorn.run(app, host=host or getattr(settings, "api_host", DEFAULT_HOST),
                 port=port or getattr(settings, "api_port", DEFAULT_PORT),
-                log_level=settings.log_level.lower(), access_log=True)
+                log_level=settings.log_level.lower(),
+                log_config=None, access_log=False)   # JSON lines (``logs``); ``api.access`` logs each request
 
 
 @token_app.command("create")

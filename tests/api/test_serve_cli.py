@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -43,18 +44,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_runs_the_api(tmp_path: Path) -> None:
+def test_serve_runs_the_api_and_logs_json_lines(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "HUNTER_DATA_DIR": str(tmp_path), "HUNTER_DNS_NAMESERVERS": "127.0.0.1:9"}
+    env = {**os.environ, "HUNTER_DATA_DIR": str(tmp_path), "HUNTER_DNS_NAMESERVERS": "127.0.0.1:9",
+           "HUNTER_LOG_LEVEL": "INFO"}
     server = subprocess.Popen([sys.executable, "-m", "hunter.cli", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         ready = _poll(f"http://127.0.0.1:{port}/readyz")
         assert ready.status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/leads").status_code == 401
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/leads")
+        assert answer.status_code == 401
     finally:
         server.terminate()
-        server.wait(10)
+        _, stderr = server.communicate(timeout=10)
+    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]   # every line is JSON
+    assert any(line["logger"].startswith("uvicorn") for line in lines)            # uvicorn's own, too
+    leads = [line for line in lines if line.get("request_id") == answer.headers["x-request-id"]]
+    assert leads and all(line["logger"].startswith("hunter") for line in leads)   # one access line, no uvicorn copy
 
 
 def _poll(url: str, timeout: float = 20.0) -> httpx.Response:
