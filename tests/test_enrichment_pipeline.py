@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import threading
@@ -11,8 +10,7 @@ import time
 import pytest
 
 from hunter.cache import MemoryCache
-from hunter.dns.facts import Answer, Query, answer_from_dict
-from hunter.dns.lookup import Recording
+from hunter.dns.facts import Answer, Query
 from hunter.integrations.base import IpFacts
 from hunter.model import Analysis
 from hunter.pipeline import Context, analyze
@@ -23,6 +21,7 @@ from hunter.settings import Settings
 from hunter.wiring import build_context
 
 from .conftest import shared_dir
+from .dns.support import TableResolver
 
 MAXMIND = shared_dir() / "data" / "maxmind"
 needs_databases = pytest.mark.skipif(not (MAXMIND / "GeoIP2-City-Test.mmdb").is_file(),
@@ -181,31 +180,6 @@ async def test_the_ip_stage_stays_within_the_domain_time_limit(world, world_sett
 
 # ------------------------------------------------------------------ the address round
 
-class Timed:
-    """A resolver answering from a table after ``delay`` seconds, noting when each query left."""
-
-    def __init__(self, table: dict, delay: float) -> None:
-        self.answer_for, self.delay = answer_from_dict(table), delay
-        self.sent: list[tuple[float, str, str]] = []
-        self._start: float | None = None
-
-    def recording(self, *, bypass_cache: bool = False) -> Recording:
-        return Recording(self, bypass_cache=bypass_cache)  # type: ignore[arg-type]
-
-    async def query(self, name: str, rdtype: str, *, bypass_cache: bool = False) -> Answer:
-        now = asyncio.get_running_loop().time()
-        self._start = now if self._start is None else self._start
-        self.sent.append((now - self._start, name, rdtype))
-        await asyncio.sleep(self.delay)
-        return self.answer_for(Query(name, rdtype))
-
-    def when(self, name: str, rdtype: str) -> float:
-        return next(t for t, n, r in self.sent if (n, r) == (name, rdtype))
-
-    async def aclose(self) -> None:
-        pass
-
-
 class Sweden(Boom):
     name = "sweden"
 
@@ -232,7 +206,7 @@ FIRMA = {
 
 
 def timed_context(table: dict, delay: float, *, lookup=None, cache=None) -> Context:
-    return Context(resolver=Timed(table, delay), catalogue=catalogue.load(),  # type: ignore[arg-type]
+    return Context(resolver=TableResolver(table, delay), catalogue=catalogue.load(),  # type: ignore[arg-type]
                    scoring_rules=scoring_rules.load(), ip_lookup=lookup or Sweden(),
                    ip_cache=cache if cache is not None else MemoryCache())
 

@@ -64,6 +64,10 @@ class TableResolver:
         return {(n, r) for _, n, r in self.sent
                 if under is None or n == under or n.endswith("." + under)}
 
+    def when(self, name: str, rdtype: str) -> float:
+        """Seconds from the first query to this one's leaving."""
+        return next(t for t, n, r in self.sent if (n, r) == (name, rdtype))
+
     def rounds(self) -> int:
         """Round trips one after another (with a ``delay``: queries answered at once do not wait)."""
         return max(self.depth.values(), default=0)
