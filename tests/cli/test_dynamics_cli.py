@@ -24,16 +24,8 @@ def crm(tmp_path_factory) -> Iterator[DataverseSandbox]:
 
 
 @pytest.fixture
-def env(crm, world, tmp_path, monkeypatch):
-    for name, value in crm.settings_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("HUNTER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("HUNTER_DNS_NAMESERVERS", world.address)
-    monkeypatch.setenv("HUNTER_DNS_TIMEOUT", "0.3")
-    monkeypatch.setenv("HUNTER_D365_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("HUNTER_PUBLIC_URL", "http://127.0.0.1:8000")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("HUNTER_DATABASE_URL", raising=False)
+def env(crm, cli_env):
+    cli_env({**crm.settings_env(), "HUNTER_D365_MAX_ATTEMPTS": "2", "HUNTER_PUBLIC_URL": "http://127.0.0.1:8000"})
     crm.clear_leads()
     crm.faults.clear()
     from hunter.cli.main import app

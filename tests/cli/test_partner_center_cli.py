@@ -22,15 +22,8 @@ def pc(tmp_path_factory) -> Iterator[PartnerCenterSandbox]:
 
 
 @pytest.fixture
-def env(pc, world, tmp_path, monkeypatch):
-    for name, value in pc.settings_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("HUNTER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("HUNTER_DNS_NAMESERVERS", world.address)
-    monkeypatch.setenv("HUNTER_DNS_TIMEOUT", "0.3")
-    monkeypatch.setenv("HUNTER_PC_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("HUNTER_DATABASE_URL", raising=False)
+def env(pc, cli_env):
+    cli_env({**pc.settings_env(), "HUNTER_PC_MAX_ATTEMPTS": "2"})
     pc.faults.clear()
     pc.clear_requests()
     from hunter.cli.main import app
