@@ -175,7 +175,7 @@ async def scan(server: SandboxDns, count: int, **settings: object) -> list[str]:
 
 
 async def test_a_scan_faster_than_the_resolver_allows_loses_no_domain() -> None:
-    """About 9 queries a domain, 100 domains at once: Hunter would ask thousands a second; the
+    """About 12 queries a domain, 100 domains at once: Hunter would ask thousands a second; the
     resolver answers 400 and refuses the rest.  Hunter slows down to what it answers."""
     async with limited() as server:
         statuses = await scan(server, 200)
