@@ -94,7 +94,7 @@ class Scan(Base):
     __tablename__ = "scans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     scanned_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20))
     rules_version: Mapped[str | None] = mapped_column(String(100))
@@ -102,6 +102,10 @@ class Scan(Base):
     analysis: Mapped[dict[str, Any]]                                # the whole contract object
 
     lead: Mapped[Lead] = relationship(back_populates="scans", foreign_keys=[lead_id], lazy="raise")
+
+    # a lead's scans newest first (latest, previous, history): one index range, however many
+    # scans the table holds (lead_id alone let PostgreSQL walk the primary key backwards)
+    __table_args__ = (Index("ix_scans_lead", "lead_id", "id"),)
 
 
 class ChangeEvent(Base):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from hunter.store.changes import ChangeRepository
 from hunter.store.leads import LeadRepository
-from hunter.store.models import Lead
+from hunter.store.models import Lead, Scan
 from hunter.store.scans import ScanRepository
 
 
@@ -96,3 +98,27 @@ def test_change_events_for_a_lead_newest_first(session: Session, lead: Lead, mak
         ("gateway_added", None, "mimecast", first.id)]
     assert [e.kind for e in changes.for_lead(lead.id, limit=1)] == ["gateway_removed"]
     assert changes.for_lead(lead.id + 1) == []
+
+
+def test_a_leads_latest_scan_is_read_from_one_index_range(session: Session, lead: Lead) -> None:
+    """``latest`` for a lead without scans among thousands of another lead's: PostgreSQL and SQLite
+    read the (lead_id, id) index, never a walk over every scan (migration 0008)."""
+    other = LeadRepository(session).upsert("other.com.tr")[0]
+    now = datetime.now(UTC)
+    session.execute(insert(Scan), [{"lead_id": other.id, "scanned_at": now, "status": "ok", "analysis": {}}
+                                   for _ in range(3000)])
+    sent: list[tuple[str, object]] = []
+    engine = session.get_bind().engine
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert ScanRepository(session).latest(lead.id) is None
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    statement, parameters = next((s, p) for s, p in sent if "FROM scans" in s)
+    explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    plan = " ".join(str(row) for row in session.connection().exec_driver_sql(explain + statement, parameters))
+    assert re.search(r"ix_scans_lead\b", plan), plan
+    assert "pk_scans" not in plan and "TEMP B-TREE" not in plan, plan
