@@ -16,6 +16,10 @@ first benchmark), then runs the stages asked for (``--stages``, default all but 
            (REFUSED above it): domains/s against what the limit allows (limit / queries per
            domain), domains lost (dns_error), the server's busiest second.
 
+``--hunter-src DIR`` runs the `hunter scan` of the stages scan and limited from another source
+tree (a worktree of an older commit: ``git worktree add /tmp/before <commit>``), for before/after
+figures against the same server; counts and single always measure this tree.
+
 Traffic goes only to 127.0.0.1.
 
     python bench/scan_throughput.py [--domains 5000] [--mix realistic|classic] [--stages counts,scan]
@@ -116,15 +120,17 @@ def baseline(leads: Path, port: int, sample: int) -> float:
 
 
 def scan(leads: Path, port: int, concurrency: int, out: Path, *, env: dict[str, str] | None = None,
-         ) -> tuple[float, float, dict, str]:
+         src: Path | None = None) -> tuple[float, float, dict, str]:
     """Wall seconds, peak RSS, DNS metrics and the scan's own summary line (its rate leaves out
     the interpreter's start-up)."""
     metrics = out.with_suffix(".metrics.json")
+    source = {"PYTHONPATH": str(src.resolve())} if src else {}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "hunter.cli", "scan", str(leads), "--out", str(out),
                            "--nameserver", f"127.0.0.1:{port}", "--concurrency", str(concurrency),
                            "--no-progress", "--metrics", str(metrics)], check=True,
-                          env={**os.environ, **(env or {})}, stderr=subprocess.PIPE, text=True)
+                          env={**os.environ, **(env or {}), **source}, stderr=subprocess.PIPE, text=True,
+                          cwd=out.parent)     # not this tree: ``-m`` puts the working directory first
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     lines = done.stderr.strip().splitlines()
@@ -157,6 +163,7 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=50)
     parser.add_argument("--port", type=int, default=53531)
     parser.add_argument("--max-qps", type=float, default=1500, help="the limited server's rate")
+    parser.add_argument("--hunter-src", type=Path, help="run `hunter scan` from this source tree (before/after)")
     parser.add_argument("--client-max-qps", type=float, default=0,
                         help="HUNTER_DNS_MAX_QPS for the limited scan (0: Hunter must find the rate itself)")
     args = parser.parse_args()
@@ -195,7 +202,8 @@ def print_single(times: dict[str, list[float]]) -> None:
 
 
 def unlimited(args: argparse.Namespace, leads: Path, folder: Path) -> None:
-    seconds, peak_mb, snap, summary = scan(leads, args.port, args.concurrency, folder / "out.jsonl")
+    seconds, peak_mb, snap, summary = scan(leads, args.port, args.concurrency, folder / "out.jsonl",
+                                           src=args.hunter_src)
     print(f"hunter scan           {args.domains / seconds:8.1f} domains/s  ({args.domains} domains, "
           f"{seconds:.1f} s with start-up, concurrency {args.concurrency}, {args.latency * 1000:.0f} ms per answer)")
     print(f"  its own summary     {summary}")
@@ -208,7 +216,8 @@ def limited(args: argparse.Namespace, zones: Path, leads: Path, folder: Path) ->
     server = synthetic.start_server(zones, args.port + 3, args.latency, max_qps=args.max_qps)
     env = {"HUNTER_DNS_MAX_QPS": str(args.client_max_qps)} if args.client_max_qps else {}
     try:
-        seconds, peak_mb, snap, summary = scan(leads, args.port + 3, args.concurrency, folder / "limited.jsonl", env=env)
+        seconds, peak_mb, snap, summary = scan(leads, args.port + 3, args.concurrency, folder / "limited.jsonl", env=env,
+                                               src=args.hunter_src)
     finally:
         report = synthetic.stop_server(server)
     own = float(summary.split(" s (")[0].rsplit(" ", 1)[-1]) if " s (" in summary else seconds
