@@ -25,7 +25,7 @@ from ..store import db, migrate
 from ..store.dynamics import DynamicsRepository
 from ..store.leads import LeadFilter, LeadRepository
 from ..wiring import lead_sink
-from .startup import DbSession, build_settings, errors, fail
+from .startup import build_settings, errors, fail, migrated_session
 
 dynamics_app = typer.Typer(no_args_is_help=True, help="Dynamics 365 Sales: push leads with Hunter's verdict.")
 FLAG = "HUNTER_D365_ENABLED"
@@ -152,8 +152,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="One JSON objec
     settings = build_settings()
     url = settings.database()
     with errors(url):
-        migrate.upgrade(url)
-        with DbSession(url) as session:
+        with migrated_session(url) as session:
             repo = DynamicsRepository(session)
             data = {"enabled": settings.d365_enabled, "url": settings.d365_url, "counts": repo.counts(),
                     "recent_failures": repo.recent_failures()}

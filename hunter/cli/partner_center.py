@@ -24,7 +24,7 @@ from ..store import db, migrate
 from ..store.models import PcReferral, PcSyncRun
 from ..store.referrals import ReferralFilter, ReferralRepository
 from ..wiring import build_context, job_runner, referral_source
-from .startup import DbSession, build_settings, errors, fail, wait_for
+from .startup import build_settings, errors, fail, migrated_session, wait_for
 
 pc_app = typer.Typer(no_args_is_help=True, help="Partner Center referrals (read-only, synced by delta).")
 FLAG = "HUNTER_PARTNER_CENTER_SYNC_ENABLED"
@@ -122,8 +122,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="One JSON objec
     settings = build_settings()
     url = settings.database()
     with errors(url):
-        migrate.upgrade(url)
-        with DbSession(url) as session:
+        with migrated_session(url) as session:
             state = sync_state(session)
             data = {
                 "enabled": settings.partner_center_sync_enabled, "auth_mode": settings.pc_auth_mode,
@@ -166,8 +165,7 @@ def referrals(
     url = settings.database()
     filters = ReferralFilter(domain=domain, linked=False if unlinked else None, status=status_)
     with errors(url):
-        migrate.upgrade(url)
-        with DbSession(url) as session:
+        with migrated_session(url) as session:
             rows, total = ReferralRepository(session).list(filters, limit=limit)
             if json_out:
                 for row in rows:

@@ -9,10 +9,9 @@ import typer
 from ..errors import HunterError
 from ..settings import Settings
 from ..store import migrate
-from ..store.db import make_engine, session_factory
 from ..store.tokens import ROLES, TokenRepository
 from . import loop
-from .startup import build_settings, fail
+from .startup import build_settings, fail, migrated_session
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -60,13 +59,7 @@ def create_token(
 
 def issue(settings: Settings, *, role: str, name: str | None) -> str:
     """Migrate if needed, store a new token's digest, return the token."""
-    url = settings.database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_factory(engine)() as session:
-            _, token = TokenRepository(session).issue(role=role, name=name)
-            session.commit()
-    finally:
-        engine.dispose()
+    with migrated_session(settings.database()) as session:
+        _, token = TokenRepository(session).issue(role=role, name=name)
+        session.commit()
     return token

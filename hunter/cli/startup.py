@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import HunterError
 from ..jobs.base import JobRunner, JobStatus
 from ..settings import Settings
-from ..store import db
+from ..store import db, migrate
 from .. import logs
 
 
@@ -87,6 +87,14 @@ class DbSession:
     def __exit__(self, *exc: object) -> None:
         self.session.close()
         self.engine.dispose()
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A ``DbSession`` on the database at ``url``, its schema brought to the newest first."""
+    migrate.upgrade(url)
+    with DbSession(url) as session:
+        yield session
 
 
 def wait_for(runner: JobRunner, job_id: str, *, doing: str) -> JobStatus:

@@ -8,42 +8,26 @@ history and the process list.  Only its argon2 hash is stored.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.orm import Session
 
 from ..errors import HunterError
 from ..settings import Settings
-from ..store import migrate
-from ..store.db import make_engine, session_factory
 from ..store.tokens import ROLES
 from ..store.users import UserRepository, check_password
-from .startup import build_settings, fail
+from .startup import build_settings, fail, migrated_session
 
 user_app = typer.Typer(no_args_is_help=True, help="Users of the lead screen (the web pages at /).")
 T = TypeVar("T")
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")]
 
 
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    url = settings.database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _run(work: Callable[[UserRepository], T]) -> T:
     settings = build_settings(None, None)
     try:
-        with _session(settings) as session:
+        with migrated_session(settings.database()) as session:
             result = work(UserRepository(session))
             session.commit()
     except HunterError as exc:
@@ -116,7 +100,7 @@ def password(name: str, password_stdin: PasswordStdin = False) -> None:
 
 def ensure(settings: Settings, name: str, *, role: str, password: str) -> None:
     """The user ``name`` exists, enabled, with this role and password (the demo's login)."""
-    with _session(settings) as session:
+    with migrated_session(settings.database()) as session:
         users = UserRepository(session)
         user = users.by_name(name)
         if user is None:
