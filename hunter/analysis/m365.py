@@ -91,8 +91,7 @@ def discovery_seen(facts: DnsFacts, domain: str, *, catalogue: Catalogue) -> boo
     """Whether any Microsoft discovery name answered so far points at Microsoft 365: an
     autodiscover CNAME into Exchange Online, a Teams/Skype, device or sign-in record.  The
     staged query plan asks the rest of those names only then (``dns.plan``, the sentinels)."""
-    autodiscover = provider.cname_targets(facts, f"autodiscover.{domain}")
-    return (any(_is_m365(catalogue.match_autodiscover(t)) for t in autodiscover)
+    return (any(clue.entry.key == "m365" for clue in provider.autodiscover_clues(facts, domain, catalogue))
             or bool(teams_signals(facts, domain) or device_signals(facts, domain)
                     or _cname_signals(facts, domain, OTHER_CNAMES)))
 

@@ -77,7 +77,8 @@ def _spf_clues(includes: Sequence[str], catalogue: Catalogue) -> list[Clue]:
     return [Clue(entry, "spf", f"SPF includes {target}") for entry, target in hits if entry]
 
 
-def _autodiscover_clues(facts: DnsFacts, domain: str, catalogue: Catalogue) -> list[Clue]:
+def autodiscover_clues(facts: DnsFacts, domain: str, catalogue: Catalogue) -> list[Clue]:
+    """The catalogue entries the autodiscover CNAME points into (weight 3 each)."""
     hits = ((catalogue.match_autodiscover(t), t) for t in cname_targets(facts, f"autodiscover.{domain}"))
     return [Clue(entry, "autodiscover", f"autodiscover CNAME {t}") for entry, t in hits if entry]
 
@@ -107,7 +108,7 @@ def collect(facts: DnsFacts, domain: str, *, catalogue: Catalogue,
     includes = spf_targets(facts, domain) if spf_includes is None else spf_includes
     return [
         *_spf_clues(includes, catalogue),
-        *_autodiscover_clues(facts, domain, catalogue),
+        *autodiscover_clues(facts, domain, catalogue),
         *_dkim_clues(facts, domain, catalogue),
         *_txt_clues(facts, domain, catalogue),
     ]
