@@ -2,7 +2,9 @@
    - [data-copy="id"]: copy the text of element #id to the clipboard and say so.
    - form[data-confirm]: ask before submitting.
    - form[data-busy]: disable the submit button and show the busy label while it is sent.
-   - [data-job]: poll /jobs/<id> and move the progress bar; reload data-done-url when finished.
+   - [data-job]: poll /jobs/<id> and move the progress bar; load data-done-url when finished.  A job
+     already finished when the page was drawn is shown as it is, and the address becomes
+     data-done-url without a reload, so reloading later does not show the finished job again.
    Hand-written, no dependencies; allowed by the page's Content-Security-Policy (script-src 'self'). */
 (function () {
   "use strict";
@@ -68,12 +70,22 @@
     var bar = box.querySelector("[data-job-bar]");
     var text = box.querySelector("[data-job-text]");
     var chip = box.querySelector("[data-job-status]");
-    if (FINAL[box.getAttribute("data-status")]) { return; }
+    var done = box.getAttribute("data-done-url");
+    if (FINAL[box.getAttribute("data-status")]) {
+      if (done && done !== window.location.pathname + window.location.search && window.history.replaceState) {
+        window.history.replaceState(null, "", done);
+      }
+      return;
+    }
     var delay = 500;
 
     function poll() {
       fetch("/jobs/" + encodeURIComponent(id), { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (answer) {
+          if (answer.ok) { return answer.json(); }
+          if (answer.status === 401 || answer.status === 403 || answer.status === 404) { return null; }
+          throw new Error("HTTP " + answer.status);                 // a passing fault: ask again later
+        })
         .then(function (job) {
           if (!job) { return; }
           var percent = Math.round((job.progress || 0) * 100);
@@ -83,7 +95,7 @@
           }
           if (chip) { chip.setAttribute("data-state", job.status); }
           if (FINAL[job.status]) {
-            window.location.replace(box.getAttribute("data-done-url"));
+            window.location.replace(done);
             return;
           }
           delay = Math.min(delay * 1.3, 3000);
