@@ -75,15 +75,15 @@ def broker_url(settings: Settings) -> str:
 def register_tasks(app: Celery, settings: Settings) -> None:
     worker = _Worker(app, settings)
 
-    @app.task(name="hunter.items", bind=True, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name="hunter.items", shared=False, bind=True, acks_late=True, reject_on_worker_lost=True)
     def items(self: Any, job_id: str, start: int, end: int) -> None:
         worker.items(job_id, start, end)
 
-    @app.task(name="hunter.job", bind=True, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name="hunter.job", shared=False, bind=True, acks_late=True, reject_on_worker_lost=True)
     def job(self: Any, job_id: str) -> None:
         worker.whole(job_id)
 
-    @app.task(name="hunter.schedule", bind=True, acks_late=True)
+    @app.task(name="hunter.schedule", shared=False, bind=True, acks_late=True)
     def schedule(self: Any, name: str) -> None:
         from .schedules import run_schedule
 

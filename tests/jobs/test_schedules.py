@@ -3,6 +3,7 @@ and PostgreSQL; the Celery configuration that makes a killed worker lose nothing
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -123,3 +124,15 @@ def test_the_celery_configuration_loses_nothing() -> None:
     assert conf.broker_transport_options["visibility_timeout"] == 60
     assert {"hunter.items", "hunter.job", "hunter.schedule"} <= set(app.tasks)
     assert broker_url(Settings()) == "redis://127.0.0.1:6379/0"
+
+
+def test_each_celery_app_runs_its_own_tasks() -> None:
+    """Tasks are not shared between apps: a second app (other settings) in the same process gets
+    its own tasks, not the first app's closures, and Celery warns of no clash."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = make_app(Settings(jobs_backend="celery", celery_visibility_timeout=60))
+        second = make_app(Settings(jobs_backend="celery", celery_visibility_timeout=90))
+        for name in ("hunter.items", "hunter.job", "hunter.schedule"):
+            assert first.tasks[name].run is not second.tasks[name].run
+            assert second.tasks[name].app is second
